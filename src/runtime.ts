@@ -1,0 +1,104 @@
+/**
+ * The only module that knows whether srsr runs on Bun or on Deno: serving HTTP and reading
+ * the client's IP. Everything else is plain TypeScript both runtimes run.
+ *
+ * @module
+ */
+
+import type { Context, Hono } from "hono";
+
+export interface Listener {
+  /** Stops accepting connections and lets in-flight requests finish. */
+  stop(): Promise<void>;
+}
+
+export interface ServeOptions {
+  port: number;
+  hostname: string;
+}
+
+export interface Runtime {
+  readonly name: "bun" | "deno";
+  /** Starts serving `app`; throws {@link ListenError} when the address cannot be bound. */
+  serve(app: Hono, options: ServeOptions): Listener;
+  /** The socket peer's IP address of the request in `c`. */
+  clientIp(c: Context): string | undefined;
+}
+
+/** The server could not listen: port in use, no permission, no such address. */
+export class ListenError extends Error {
+  override name = "ListenError";
+}
+
+function listenError(error: unknown, { hostname, port }: ServeOptions): ListenError {
+  const { code, name, message } = error as { code?: string; name?: string; message?: string };
+  const where = `${hostname}:${port}`;
+  if (code === "EADDRINUSE" || name === "AddrInUse") {
+    return new ListenError(`cannot listen on ${where}: the port is already in use (choose another with --port)`);
+  }
+  if (code === "EACCES" || name === "PermissionDenied") {
+    return new ListenError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`);
+  }
+  if (code === "EADDRNOTAVAIL" || name === "AddrNotAvailable") {
+    return new ListenError(`cannot listen on ${where}: the address is not on this machine (see --host)`);
+  }
+  return new ListenError(`cannot listen on ${where}: ${message ?? String(error)}`);
+}
+
+interface BunServer {
+  requestIP(request: Request): { address: string } | null;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+}
+interface BunGlobal {
+  serve(options: {
+    port: number;
+    hostname: string;
+    development: boolean;
+    fetch(request: Request, server: BunServer): Response | Promise<Response>;
+  }): BunServer;
+}
+
+const bun = (Bun: BunGlobal): Runtime => ({
+  name: "bun",
+  serve(app, options) {
+    try {
+      const server = Bun.serve({ ...options, development: false, fetch: app.fetch });
+      return { stop: () => server.stop() };
+    } catch (error) {
+      throw listenError(error, options);
+    }
+  },
+  clientIp: (c) => (c.env as BunServer).requestIP(c.req.raw)?.address,
+});
+
+interface DenoServeInfo {
+  remoteAddr: { hostname: string };
+}
+interface DenoGlobal {
+  serve(
+    options: { port: number; hostname: string; onListen(): void },
+    handler: (request: Request, info: DenoServeInfo) => Response | Promise<Response>,
+  ): { shutdown(): Promise<void> };
+}
+
+const deno = (Deno: DenoGlobal): Runtime => ({
+  name: "deno",
+  serve(app, options) {
+    try {
+      const server = Deno.serve({ ...options, onListen() {} }, (request, info) => app.fetch(request, info));
+      return { stop: () => server.shutdown() };
+    } catch (error) {
+      throw listenError(error, options);
+    }
+  },
+  clientIp: (c) => (c.env as DenoServeInfo).remoteAddr.hostname,
+});
+
+function detect(): Runtime {
+  const globals = globalThis as { Bun?: BunGlobal; Deno?: DenoGlobal };
+  if (globals.Bun) return bun(globals.Bun);
+  if (globals.Deno) return deno(globals.Deno);
+  throw new Error("srsr runs on Bun or Deno: start it with `bun main.ts` or `deno task start`");
+}
+
+export const runtime: Runtime = detect();

@@ -1,0 +1,90 @@
+/**
+ * The store contract: every backend (memory, sqlite, later postgres) implements {@link Store},
+ * and the registry talks to nothing else. `openStore(spec)` maps a `--store` value to a backend.
+ *
+ * @module
+ */
+
+import { MemoryStore } from "./memory/store.ts";
+
+/** One registered instance of a service. Times are milliseconds since the Unix epoch. */
+export interface Instance {
+  readonly id: string;
+  readonly name: string;
+  readonly address: string;
+  readonly registeredAt: number;
+  /** The instance is live while `now < expiresAt`. */
+  readonly expiresAt: number;
+  /** Free-form labels; the legacy API never sets them, later APIs will. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A backend. Methods are async so that a networked store fits the same contract; the
+ * in-process ones resolve immediately. A missing row is `undefined`, never an exception.
+ */
+export interface Store {
+  /** What `--store` said, for the start-up line (`memory`, `sqlite:./reg.db`). */
+  readonly description: string;
+  /** Stores a new instance; its id is unique (the registry makes it). */
+  add(instance: Instance): Promise<void>;
+  /** Removes an instance, live or expired, returning what was removed. */
+  remove(id: string): Promise<Instance | undefined>;
+  get(id: string): Promise<Instance | undefined>;
+  /**
+   * All stored instances of a name, expired ones possibly included (the caller filters by
+   * `expiresAt`). The array may be the store's own: callers must not keep or change it.
+   */
+  instancesOf(name: string): Promise<readonly Instance[]>;
+  /**
+   * Moves the expiry of a live instance (`now < expiresAt`) to `expiresAt`; returns the renewed
+   * instance, or `undefined` when it is unknown or already expired at `now`.
+   */
+  renew(id: string, expiresAt: number, now: number): Promise<Instance | undefined>;
+  /**
+   * Removes and returns at most `limit` instances whose `expiresAt <= now`, earliest first.
+   * Must cost O(returned), not O(stored): an expiry-ordered structure or index.
+   */
+  takeExpired(now: number, limit: number): Promise<Instance[]>;
+  /** Flushes and releases the backend; the store is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** Opens a backend from the part of a `--store` value after its scheme and colon. */
+export type StoreFactory = (location: string) => Promise<Store>;
+
+/** A `--store` value that names no backend, or a backend that cannot open its location. */
+export class StoreSpecError extends Error {
+  override name = "StoreSpecError";
+}
+
+const backends: Record<string, StoreFactory> = {
+  memory: async () => new MemoryStore(),
+};
+
+function schemeOf(spec: string): string {
+  const colon = spec.indexOf(":");
+  return colon === -1 ? spec : spec.slice(0, colon);
+}
+
+/** Checks a `--store` value without opening anything; returns the problem, or `undefined`. */
+export function checkStoreSpec(spec: string): string | undefined {
+  const scheme = schemeOf(spec);
+  const known = Object.hasOwn(backends, scheme) && (scheme === "memory") === (spec === "memory");
+  return known ? undefined : `unknown store "${spec}": expected memory or sqlite:PATH`;
+}
+
+/**
+ * Opens the backend a `--store` value names: `memory`, or `sqlite:PATH`.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore("memory");
+ * ```
+ */
+export async function openStore(spec: string): Promise<Store> {
+  const problem = checkStoreSpec(spec);
+  if (problem) throw new StoreSpecError(problem);
+  const scheme = schemeOf(spec);
+  return backends[scheme](spec.slice(scheme.length + 1));
+}
