@@ -121,8 +121,11 @@ export class Registry {
     }
   }
 
-  /** Sweeps every `intervalMs` until the returned function is called. */
-  startSweeping(intervalMs = 1000): () => void {
+  /**
+   * Sweeps every `intervalMs` until the returned function is called. Lookups never see expired
+   * instances anyway; the interval only bounds how late the expiry is logged and published.
+   */
+  startSweeping(intervalMs: number = Math.min(1000, Math.max(50, this.timeoutMs / 4))): () => void {
     const timer = setInterval(() => {
       this.sweep().catch((error) => this.#logger.error(`expiry sweep failed: ${error}`));
     }, intervalMs);

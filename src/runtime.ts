@@ -54,6 +54,7 @@ interface BunGlobal {
     port: number;
     hostname: string;
     development: boolean;
+    reusePort: boolean;
     fetch(request: Request, server: BunServer): Response | Promise<Response>;
   }): BunServer;
 }
@@ -62,7 +63,9 @@ const bun = (Bun: BunGlobal): Runtime => ({
   name: "bun",
   serve(app, options) {
     try {
-      const server = Bun.serve({ ...options, development: false, fetch: app.fetch });
+      // Bun 1.4 with `development: false` shares a busy port unless told not to, and two
+      // registries answering on one port would each hold half the registrations.
+      const server = Bun.serve({ ...options, development: false, reusePort: false, fetch: app.fetch });
       return { stop: () => server.stop() };
     } catch (error) {
       throw listenError(error, options);

@@ -1,0 +1,102 @@
+/**
+ * Black-box: srsr as a spawned process on Bun and on Deno, over real HTTP.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type RunningServer, runToExit, srsrCommand, startServer } from "./support/server.ts";
+
+for (const runtime of ["bun", "deno"] as const) {
+  describe(`srsr on ${runtime}`, () => {
+    const command = srsrCommand(runtime);
+    let server: RunningServer;
+    beforeAll(async () => {
+      server = await startServer(command, ["-t", "1"]);
+    });
+    afterAll(async () => {
+      await server?.stop("SIGKILL");
+    });
+
+    test("prints one start-up line naming the address, store and timeout", () => {
+      expect(server.stderr()).toContain(`srsr listening on http://127.0.0.1:${server.port} (store: memory, timeout: 1s)`);
+    });
+
+    test("register, lookup, heartbeat, deregister over HTTP", async () => {
+      const registered = await server.post("/register", { name: "billing", address: "http://10.0.0.5:8080" });
+      expect(registered.status).toBe(200);
+      const id = registered.json.id as string;
+      expect(registered.json.success).toBe(true);
+      expect((await server.post("/lookup", { name: "billing" })).json)
+        .toEqual({ address: "http://10.0.0.5:8080", success: true });
+      expect((await server.post("/heartbeat", { id })).json).toEqual({ success: true });
+      expect((await server.post("/deregister", { id })).json).toEqual({ success: true });
+      expect((await server.post("/lookup", { name: "billing" })).json).toEqual({ address: "", success: false });
+      expect((await server.post("/heartbeat", { id })).json).toEqual({ success: false });
+      expect(server.stderr()).toMatch(/info register billing http:\/\/10\.0\.0\.5:8080 id=/);
+      expect(server.stderr()).toMatch(/info deregister billing/);
+    });
+
+    test("deduces the address from the socket for a port-only registration", async () => {
+      await server.post("/register", { name: "deduced", address: "", port: "4321" });
+      expect((await server.post("/lookup", { name: "deduced" })).json.address).toBe("http://127.0.0.1:4321");
+    });
+
+    test("an instance without heartbeats expires after the timeout; one with them lives", async () => {
+      const silent = (await server.post("/register", { name: "expiring", address: "10.0.0.1:80" })).json.id;
+      const alive = (await server.post("/register", { name: "kept", address: "10.0.0.2:80" })).json.id;
+      for (let i = 0; i < 6; i++) {
+        await Bun.sleep(300);
+        expect((await server.post("/heartbeat", { id: alive })).json.success).toBe(true);
+      }
+      expect((await server.post("/lookup", { name: "expiring" })).json.success).toBe(false);
+      expect((await server.post("/heartbeat", { id: silent })).json.success).toBe(false);
+      expect((await server.post("/lookup", { name: "kept" })).json.address).toBe("10.0.0.2:80");
+      expect(server.stderr()).toMatch(/info expire expiring 10\.0\.0\.1:80/);
+    });
+
+    test("bad input gets 400 JSON naming the field; unknown paths 404", async () => {
+      const bad = await server.post("/register", { name: "x y", address: "10.0.0.1:80" });
+      expect(bad).toEqual({ status: 400, json: { error: "name: must not contain whitespace or control characters" } });
+      expect((await server.post("/lookup", "{nope")).json.error).toStartWith("body: malformed JSON");
+      const big = await server.post("/register", { name: "a", pad: "x".repeat(70_000) });
+      expect(big.status).toBe(413);
+      const missing = await fetch(`${server.url}/v2/nothing`);
+      expect(missing.status).toBe(404);
+      expect((await missing.json()).error).toBe("not found: GET /v2/nothing");
+    });
+
+    test("a second server on the same port exits 1 with one line", async () => {
+      const result = await runToExit([...command, "--port", String(server.port)]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        `srsr: cannot listen on 127.0.0.1:${server.port}: the port is already in use (choose another with --port)`,
+      );
+    });
+
+    test("bad flags exit 2 with one line", async () => {
+      for (const args of [["-p", "0"], ["-p", "70000"], ["-p", "abc"], ["-t", "0"], ["--store", "x"], ["--what"]]) {
+        const result = await runToExit([...command, ...args]);
+        expect(result.code).toBe(2);
+        expect(result.stderr.trim().split("\n")).toHaveLength(1);
+        expect(result.stderr).toStartWith("srsr: ");
+      }
+      const fromEnv = await runToExit(command, { env: { SRSR_PORT: "0" } });
+      expect(fromEnv.code).toBe(2);
+      expect(fromEnv.stderr.trim()).toBe('srsr: SRSR_PORT: invalid port "0": expected an integer from 1 to 65535');
+    });
+
+    test("--help and --version print to stdout and exit 0", async () => {
+      const help = await runToExit([...command, "--help"]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain("--trust-proxy");
+      const version = await runToExit([...command, "-V"]);
+      expect(version.code).toBe(0);
+      expect(version.stdout.trim()).toMatch(/^srsr \d+\.\d+\.\d+ \(dev, linux-(amd64|arm64)\)$/);
+    });
+
+    test("SIGTERM and SIGINT stop the server with exit code 0", async () => {
+      for (const signal of ["SIGTERM", "SIGINT"] as const) {
+        const other = await startServer(command);
+        expect(await other.stop(signal)).toBe(0);
+      }
+    });
+  });
+}
