@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_CONFIG, parseFlags, UsageError } from "../src/config.ts";
+import { type Command, type Config, DEFAULT_CONFIG, parseFlags, UsageError } from "../src/config.ts";
 
 const serve = (args: string[], env: Record<string, string> = {}) => {
   const command = parseFlags(args, env);
@@ -31,7 +31,7 @@ describe("parseFlags()", () => {
     [["--store", "memory"], { store: "memory" }],
     [["--trust-proxy"], { trustProxy: true }],
     [["--log-level", "debug"], { logLevel: "debug" }],
-  ])("%j sets %j", (args, expected) => {
+  ] as [string[], Partial<Config>][])("%j sets %j", (args, expected) => {
     expect(serve(args)).toEqual({ ...DEFAULT_CONFIG, ...expected });
   });
 
@@ -48,7 +48,7 @@ describe("parseFlags()", () => {
     [["--help", "-p", "0"], "help"],
     [["-V"], "version"],
     [["--version"], "version"],
-  ])("%j is %s", (args, kind) => {
+  ] as [string[], Command["kind"]][])("%j is %s", (args, kind) => {
     expect(parseFlags(args, {}).kind).toBe(kind);
   });
 
