@@ -18,7 +18,7 @@ import { versionLine } from "./src/version.ts";
 
 async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, { timeout: config.timeout, logger });
   const registry = new Registry(store, { timeout: config.timeout, logger });
   const app = createApp({ registry, logger, clientIp: runtime.clientIp, trustProxy: config.trustProxy });
 

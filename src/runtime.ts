@@ -1,11 +1,13 @@
 /**
- * The only module that knows whether srsr runs on Bun or on Deno: serving HTTP and reading
- * the client's IP. Everything else is plain TypeScript both runtimes run.
+ * The only module that knows whether srsr runs on Bun or on Deno: serving HTTP, reading the
+ * client's IP, and opening SQLite (drivers in `runtime/<name>/sqlite.ts`, contract in
+ * `runtime/sqlite.ts`). Everything else is plain TypeScript both runtimes run.
  *
  * @module
  */
 
 import type { Context, Hono } from "hono";
+import type { SqliteConnection } from "./runtime/sqlite.ts";
 
 export interface Listener {
   /** Stops accepting connections and lets in-flight requests finish. */
@@ -23,6 +25,8 @@ export interface Runtime {
   serve(app: Hono, options: ServeOptions): Listener;
   /** The socket peer's IP address of the request in `c`. */
   clientIp(c: Context): string | undefined;
+  /** Opens a SQLite file with this runtime's driver; loaded on first use, so memory-only runs skip it. */
+  openSqlite(path: string): Promise<SqliteConnection>;
 }
 
 /** The server could not listen: port in use, no permission, no such address. */
@@ -72,6 +76,7 @@ const bun = (Bun: BunGlobal): Runtime => ({
     }
   },
   clientIp: (c) => (c.env as BunServer).requestIP(c.req.raw)?.address,
+  openSqlite: async (path) => (await import("./runtime/bun/sqlite.ts")).openSqlite(path),
 });
 
 interface DenoServeInfo {
@@ -95,6 +100,7 @@ const deno = (Deno: DenoGlobal): Runtime => ({
     }
   },
   clientIp: (c) => (c.env as DenoServeInfo).remoteAddr.hostname,
+  openSqlite: async (path) => (await import("./runtime/deno/sqlite.ts")).openSqlite(path),
 });
 
 function detect(): Runtime {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Logger } from "../src/logger.ts";
 import { MemoryStore } from "./memory/store.ts";
 
 /** One registered instance of a service. Times are milliseconds since the Unix epoch. */
@@ -50,8 +51,22 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** What a backend may need besides its location. */
+export interface StoreOptions {
+  /**
+   * Seconds an instance lives without a heartbeat. A persistent store gives every instance it
+   * restores at least this long from opening, so the registry's own downtime expires no one.
+   * @default 30
+   */
+  timeout?: number;
+  /** Milliseconds since the Unix epoch. @default Date.now */
+  now?: () => number;
+  /** For failures no request sees, such as a background write. @default silentLogger */
+  logger?: Logger;
+}
+
 /** Opens a backend from the part of a `--store` value after its scheme and colon. */
-export type StoreFactory = (location: string) => Promise<Store>;
+export type StoreFactory = (location: string, options: StoreOptions) => Promise<Store>;
 
 /** A `--store` value that names no backend, or a backend that cannot open its location. */
 export class StoreSpecError extends Error {
@@ -60,6 +75,8 @@ export class StoreSpecError extends Error {
 
 const backends: Record<string, StoreFactory> = {
   memory: async () => new MemoryStore(),
+  // Imported on first use: a memory-only server never loads Drizzle or a SQLite driver.
+  sqlite: async (location, options) => (await import("./sqlite/store.ts")).openSqliteStore(location, options),
 };
 
 function schemeOf(spec: string): string {
@@ -80,11 +97,12 @@ export function checkStoreSpec(spec: string): string | undefined {
  * @example
  * ```ts
  * const store = await openStore("memory");
+ * const durable = await openStore("sqlite:./reg.db", { timeout: 30 });
  * ```
  */
-export async function openStore(spec: string): Promise<Store> {
+export async function openStore(spec: string, options: StoreOptions = {}): Promise<Store> {
   const problem = checkStoreSpec(spec);
   if (problem) throw new StoreSpecError(problem);
   const scheme = schemeOf(spec);
-  return backends[scheme](spec.slice(scheme.length + 1));
+  return backends[scheme](spec.slice(scheme.length + 1), options);
 }

@@ -1,0 +1,10 @@
+/** SQLite on Bun: the built-in `bun:sqlite` through `drizzle-orm/bun-sqlite`. @module */
+
+import { Database } from "bun:sqlite";
+import { drizzle } from "drizzle-orm/bun-sqlite";
+import type { OpenSqlite } from "../sqlite.ts";
+
+export const openSqlite: OpenSqlite = (path) => {
+  const client = new Database(path, { create: true, readwrite: true });
+  return { db: drizzle({ client }), close: () => client.close() };
+};
