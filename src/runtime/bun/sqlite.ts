@@ -6,5 +6,6 @@ import type { OpenSqlite } from "../sqlite.ts";
 
 export const openSqlite: OpenSqlite = (path) => {
   const client = new Database(path, { create: true, readwrite: true });
-  return { db: drizzle({ client }), close: () => client.close() };
+  // close(true) finalizes the statements Drizzle leaves open, so the file lock is released now.
+  return { db: drizzle({ client }), close: () => client.close(true) };
 };
