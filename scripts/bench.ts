@@ -1,0 +1,253 @@
+/**
+ * `npm run bench`: srsr against the fastest thing its runtime can do with the same requests
+ * (scripts/ceiling.ts), under wrk; its memory and lookup latency from 1k to 1M instances; the
+ * cost of a 100k-instance expiry; SQLite rows when that store exists. Rewrites the generated
+ * part of docs/benchmarks.md.
+ *
+ * Servers run pinned to CPU 0, wrk and this script to CPU 1, so they do not fight over one
+ * core. Runs of srsr and the ceiling alternate (A B A B) so drift hits both; medians are kept.
+ *
+ * Usage: bun scripts/bench.ts [--duration SECONDS] [--rounds N] [--quick] [--out PATH]
+ *
+ * @module
+ */
+
+import { spawnSync } from "node:child_process";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { type ExpiryResult, type Settings, renderReport, type ScaleRow, type Sections, type StartupRow } from "./bench/sections.ts";
+import { writeReport } from "./bench/report.ts";
+import { seed } from "./bench/seed.ts";
+import { BUN, ceilingCommand, ROOT, type RunningServer, srsrCommand, startServer } from "./bench/servers.ts";
+import { runWrk, type WrkResult } from "./bench/wrk.ts";
+
+const SERVER_CPUS = "0";
+const LOAD_CPUS = "1";
+const LOOKUP_NAMES = 100;
+
+
+function readSettings(args: string[]): Settings {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        duration: { type: "string" },
+        rounds: { type: "string" },
+        quick: { type: "boolean" },
+        out: { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message.split("\n")[0]}`);
+    process.exit(2);
+  }
+  const positive = (flag: string, value: string | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < 1) {
+      console.error(`bench: --${flag}: expected a positive integer, got "${value}"`);
+      process.exit(2);
+    }
+    return number;
+  };
+  return {
+    durationSeconds: positive("duration", values.duration, values.quick ? 2 : 5),
+    rounds: positive("rounds", values.rounds, values.quick ? 1 : 3),
+    scaleSizes: values.quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000],
+    out: values.out ?? join(ROOT, "docs", "benchmarks.md"),
+  };
+}
+
+const settings = readSettings(process.argv.slice(2));
+const work = mkdtempSync(join(tmpdir(), "srsr-bench-"));
+const log = (message: string) => console.error(`bench: ${message}`);
+
+function lines(path: string, values: string[]): string {
+  writeFileSync(join(work, path), values.join("\n") + "\n");
+  return join(work, path);
+}
+
+const namesFile = lines("names.txt", Array.from({ length: LOOKUP_NAMES }, (_, i) => `svc-${i}`));
+const serviceName = (names: number) => (index: number) => `svc-${index % names}`;
+
+const wrk = (port: number, script: string, args: string[], durationSeconds = settings.durationSeconds) =>
+  runWrk({ port, script, args, durationSeconds, cpus: LOAD_CPUS });
+
+interface Target {
+  label: string;
+  command: (port: number) => string[];
+}
+
+/** srsr flags for every run: no per-registration log lines, no expiry during a run. */
+const SRSR_FLAGS = ["-t", "3600", "--log-level", "warn"];
+
+function sqliteAvailable(): boolean {
+  const log = spawnSync("git", ["log", "--oneline", "-1", "--", "stores/sqlite"], { cwd: ROOT, encoding: "utf8" });
+  return log.stdout.trim() !== "" && existsSync(join(ROOT, "stores", "sqlite", "store.ts"));
+}
+
+/** Seeds 1,000 instances over 100 names plus a pool of instances for the mix to deregister. */
+async function prepare(target: Target) {
+  const server = await startServer({ cpus: SERVER_CPUS, command: target.command });
+  const ids = await seed(server.port, 1000, serviceName(LOOKUP_NAMES));
+  const churn = await seed(server.port, 8000, () => "churn", {}, 1000);
+  const args = {
+    lookup: [namesFile],
+    heartbeat: [lines(`ids-${target.label}.txt`, ids)],
+    mix: [namesFile, join(work, `ids-${target.label}.txt`), lines(`churn-${target.label}.txt`, churn), "1"],
+  };
+  await wrk(server.port, "mix", args.mix, 2); // JIT warm-up, not recorded
+  return { target, server, args };
+}
+
+async function throughput(targets: Target[]): Promise<Map<string, Map<string, WrkResult[]>>> {
+  const prepared = [];
+  for (const target of targets) prepared.push(await prepare(target));
+  const results = new Map<string, Map<string, WrkResult[]>>();
+  try {
+    for (const scenario of ["lookup", "heartbeat", "mix"] as const) {
+      const byTarget = new Map<string, WrkResult[]>(targets.map((target) => [target.label, []]));
+      results.set(scenario, byTarget);
+      for (let round = 1; round <= settings.rounds; round++) {
+        for (const { target, server, args } of prepared) {
+          const result = await wrk(server.port, scenario, args[scenario]);
+          log(`${scenario} ${target.label} round ${round}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms`);
+          byTarget.get(target.label)!.push(result);
+        }
+      }
+    }
+  } finally {
+    for (const { server } of prepared) await server.stop();
+  }
+  return results;
+}
+
+async function scale(): Promise<ScaleRow[]> {
+  const rows: ScaleRow[] = [];
+  for (const instances of settings.scaleSizes) {
+    const server = await startServer({ cpus: SERVER_CPUS, command: srsrCommand(...SRSR_FLAGS) });
+    try {
+      const started = performance.now();
+      await seed(server.port, instances, serviceName(Math.max(LOOKUP_NAMES, instances / 10)));
+      const seedPerSecond = instances / ((performance.now() - started) / 1000);
+      await wrk(server.port, "lookup", [namesFile], 1); // warm-up
+      const lookup = await wrk(server.port, "lookup", [namesFile]);
+      const rssMiB = server.rssMiB();
+      log(`scale ${instances}: ${rssMiB.toFixed(0)} MiB, lookup p99 ${lookup.p99Ms} ms`);
+      rows.push({ instances, seedPerSecond, rssMiB, lookup });
+    } finally {
+      await server.stop();
+    }
+  }
+  return rows;
+}
+
+async function sqliteStartup(): Promise<StartupRow[]> {
+  const path = join(work, "startup.db");
+  const sqlite = srsrCommand(...SRSR_FLAGS, "--store", `sqlite:${path}`);
+  const measure = async (label: string, command: (port: number) => string[], then?: (s: RunningServer) => Promise<void>) => {
+    const server = await startServer({ cpus: SERVER_CPUS, command });
+    const row = { label, startupMs: server.startupMs, rssMiB: server.rssMiB() };
+    try {
+      await then?.(server);
+    } finally {
+      await server.stop();
+    }
+    return row;
+  };
+  const rows = [await measure("memory, empty", srsrCommand(...SRSR_FLAGS))];
+  rows.push(await measure("sqlite, new file", sqlite, async (server) => {
+    await seed(server.port, 100_000, serviceName(10_000));
+  }));
+  rows.push(await measure("sqlite, 100k instances", sqlite));
+  return rows;
+}
+
+async function expiry(): Promise<ExpiryResult> {
+  const count = 100_000;
+  const expireInMs = 5000;
+  const server = await startServer({
+    cpus: SERVER_CPUS,
+    command: (port) => [BUN, "scripts/bench/expiry_server.ts", String(port), String(count), String(expireInMs)],
+  });
+  try {
+    await wrk(server.port, "lookup", [namesFile], 1); // warm-up, before the expiry instant
+    const runStartedAt = Date.now();
+    const duringSweep = await wrk(server.port, "lookup", [namesFile], 8);
+    const runEndedAt = Date.now();
+    const deadline = Date.now() + 30_000;
+    let line;
+    while (!(line = /^EXPIRY (.*)$/m.exec(server.stdout()))) {
+      if (Date.now() > deadline) throw new Error("expiry: the sweep did not finish within 30 s of the measured run");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const { expired, sweepMs, startedAt, endedAt } = JSON.parse(line[1]) as Record<string, number>;
+    const afterSweep = await wrk(server.port, "lookup", [namesFile], 3);
+    log(`expiry: ${expired} in ${sweepMs.toFixed(0)} ms, lookup max ${duringSweep.maxMs} ms (after: ${afterSweep.maxMs})`);
+    return { expired, sweepMs, duringSweep, afterSweep, sweepInsideRun: startedAt >= runStartedAt && endedAt <= runEndedAt };
+  } finally {
+    await server.stop();
+  }
+}
+
+function machine(): Sections["machine"] {
+  // wrk -v exits 1 after printing its version, so the exit status is not consulted.
+  const version = (command: string, args: string[]) =>
+    spawnSync(command, args, { encoding: "utf8" }).stdout?.split("\n")[0].trim() || "unavailable";
+  return {
+    date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
+    cpu: `${cpus().length} × ${cpus()[0]?.model ?? "unknown"}`,
+    bun: version(BUN, ["--version"]),
+    deno: version(join(ROOT, "node_modules", ".bin", "deno"), ["--version"]),
+    wrk: version("wrk", ["-v"]).split(" [")[0],
+    kernel: version("uname", ["-r"]),
+    loadBefore: loadavg().map((load) => load.toFixed(2)).join(" "),
+    loadAfter: "",
+  };
+}
+
+async function main(): Promise<void> {
+  spawnSync("taskset", ["-a", "-cp", LOAD_CPUS, String(process.pid)]);
+  const started = performance.now();
+  const sections: Sections = {
+    machine: machine(),
+    settings,
+    throughput: new Map(),
+    sqlite: false,
+    scale: [],
+    startup: [],
+    elapsedSeconds: 0,
+  };
+  const sqlite = sqliteAvailable();
+  if (!sqlite) log("note: stores/sqlite is not in git yet: skipping the sqlite rows");
+  const targets: Target[] = [
+    { label: "srsr", command: srsrCommand(...SRSR_FLAGS) },
+    { label: "ceiling", command: ceilingCommand },
+  ];
+  if (sqlite) {
+    targets.push({ label: "srsr-sqlite", command: srsrCommand(...SRSR_FLAGS, "--store", `sqlite:${join(work, "bench.db")}`) });
+  }
+  sections.throughput = await throughput(targets);
+  sections.sqlite = sqlite;
+  sections.scale = await scale();
+  if (sqlite) sections.startup = await sqliteStartup();
+  sections.expiry = await expiry();
+  sections.machine.loadAfter = loadavg().map((load) => load.toFixed(2)).join(" ");
+  sections.elapsedSeconds = (performance.now() - started) / 1000;
+  writeReport(settings.out, renderReport(sections), "srsr benchmarks");
+  log(`wrote ${settings.out} in ${sections.elapsedSeconds.toFixed(0)} s`);
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`bench: ${(error as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

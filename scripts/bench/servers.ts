@@ -1,0 +1,96 @@
+/**
+ * Starting the servers under test as child processes on free ports, pinned to a CPU, and
+ * reading their resident memory.
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+
+export const ROOT = join(import.meta.dirname, "..", "..");
+export const BUN = join(ROOT, "node_modules", ".bin", "bun");
+
+/** A port that was free a moment ago: bind port 0, read it, release it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningServer {
+  port: number;
+  /** Milliseconds from spawn to the first answered request. */
+  startupMs: number;
+  /** Lines the server wrote to stdout so far. */
+  stdout(): string;
+  /** Resident memory from /proc/<pid>/status, in MiB. */
+  rssMiB(): number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** CPU list for `taskset`. */
+  cpus?: string;
+  /** Called with the free port; returns the command line. */
+  command: (port: number) => string[];
+}
+
+async function answers(port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/lookup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"name":"startup-probe"}',
+    });
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+export async function startServer({ cpus, command }: StartOptions): Promise<RunningServer> {
+  const port = await freePort();
+  const argv = cpus === undefined ? command(port) : ["taskset", "-c", cpus, ...command(port)];
+  const started = performance.now();
+  const child: ChildProcess = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (chunk) => (stdout += chunk));
+  // Drained so a chatty server never blocks on a full pipe; only the tail is kept for errors.
+  child.stderr!.on("data", (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const deadline = started + 60_000;
+  while (!(await answers(port))) {
+    if (child.exitCode !== null) throw new Error(`${argv.join(" ")} exited with ${child.exitCode}: ${stderr}`);
+    if (performance.now() > deadline) throw new Error(`${argv.join(" ")} did not answer within 60 s: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const startupMs = performance.now() - started;
+  return {
+    port,
+    startupMs,
+    stdout: () => stdout,
+    rssMiB: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) / 1024;
+    },
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
+
+export const srsrCommand = (...flags: string[]) => (port: number) => [BUN, "main.ts", "-p", String(port), ...flags];
+export const ceilingCommand = (port: number) => [BUN, "scripts/ceiling.ts", String(port)];
