@@ -12,8 +12,7 @@ export const MIGRATIONS: readonly Migration[] = [
     "tag": "0000_instances",
     "statements": [
       "CREATE TABLE `instances` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`address` text NOT NULL,\n\t`registered_at` integer NOT NULL,\n\t`expires_at` integer NOT NULL,\n\t`metadata` text\n);",
-      "CREATE INDEX `instances_name` ON `instances` (`name`);",
-      "CREATE INDEX `instances_expires_at` ON `instances` (`expires_at`);"
+      "CREATE INDEX `instances_name` ON `instances` (`name`);"
     ]
   }
 ];

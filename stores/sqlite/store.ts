@@ -60,9 +60,6 @@ function statementsFor({ db }: SqliteConnection) {
       metadata: placeholder("metadata"),
     }).prepare(),
     delete: db.delete(instances).where(eq(instances.id, placeholder("id"))).prepare(),
-    // update().set() takes SQL rather than a bare placeholder.
-    renew: db.update(instances).set({ expiresAt: sql`${placeholder("expiresAt")}` })
-      .where(eq(instances.id, placeholder("id"))).prepare(),
   };
 }
 
@@ -189,13 +186,22 @@ export class SqliteStore implements Store {
     if (this.#pending.size === 0) return;
     const batch = this.#pending;
     this.#pending = new Map();
+    const renewals: [string, number][] = [];
+    const expired: string[] = [];
+    for (const [id, expiresAt] of batch) expiresAt === null ? expired.push(id) : renewals.push([id, expiresAt]);
     const { db } = this.#connection;
     try {
       await this.#serially(async () => {
         await db.run(sql.raw("BEGIN IMMEDIATE"));
         try {
-          for (const [id, expiresAt] of batch) {
-            await (expiresAt === null ? this.#statements.delete.run({ id }) : this.#statements.renew.run({ id, expiresAt }));
+          // One statement per kind with the batch as a JSON parameter: a statement per row cost
+          // ~10 µs in Drizzle and the driver, enough to slow heartbeats under load.
+          if (renewals.length > 0) {
+            await db.run(sql`UPDATE instances SET expires_at = batch.value ->> 1
+              FROM json_each(${JSON.stringify(renewals)}) AS batch WHERE instances.id = batch.value ->> 0`);
+          }
+          if (expired.length > 0) {
+            await db.run(sql`DELETE FROM instances WHERE id IN (SELECT value FROM json_each(${JSON.stringify(expired)}))`);
           }
           await db.run(sql.raw("COMMIT"));
         } catch (error) {

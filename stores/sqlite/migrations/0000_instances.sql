@@ -7,5 +7,4 @@ CREATE TABLE `instances` (
 	`metadata` text
 );
 --> statement-breakpoint
-CREATE INDEX `instances_name` ON `instances` (`name`);--> statement-breakpoint
-CREATE INDEX `instances_expires_at` ON `instances` (`expires_at`);
+CREATE INDEX `instances_name` ON `instances` (`name`);
