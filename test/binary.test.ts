@@ -19,7 +19,6 @@ import { BUN, ROOT, type RunningServer, runToExit, startServer } from "./support
 
 const HOST = hostTarget();
 const BUILD_SCRIPT = join(ROOT, "scripts", "build.ts");
-const SQLITE_STORE = join(ROOT, "stores", "sqlite", "store.ts");
 // Compiling takes seconds, more on a busy machine; the budget is generous, not a measurement.
 const BUILD_TIMEOUT_MS = 180_000;
 
@@ -120,7 +119,7 @@ describe.skipIf(!Object.hasOwn(TARGETS, HOST))(`the ${HOST} binary alone in an e
     expect(await server.stop()).toBe(0);
   });
 
-  test.skipIf(!existsSync(SQLITE_STORE))(
+  test(
     "keeps every registration in sqlite across kill -9, migrations embedded",
     async () => {
       const storeArgs = ["--store", "sqlite:./reg.db", "--timeout", "600"];
@@ -132,6 +131,9 @@ describe.skipIf(!Object.hasOwn(TARGETS, HOST))(`the ${HOST} binary alone in an e
         const { json } = await first.post("/register", { name: `svc-${i % 5}`, address });
         registered.set(json.id as string, address);
       }
+      const [gone] = registered.keys();
+      expect((await first.post("/deregister", { id: gone })).json).toEqual({ success: true });
+      registered.delete(gone);
       first.process.kill("SIGKILL");
       expect(await first.process.exited).not.toBe(0);
 
@@ -139,6 +141,7 @@ describe.skipIf(!Object.hasOwn(TARGETS, HOST))(`the ${HOST} binary alone in an e
       for (const id of registered.keys()) {
         expect((await second.post("/heartbeat", { id })).json).toEqual({ success: true });
       }
+      expect((await second.post("/heartbeat", { id: gone })).json).toEqual({ success: false });
       for (let n = 0; n < 5; n++) {
         const { json } = await second.post("/lookup", { name: `svc-${n}` });
         expect(json.success).toBe(true);
