@@ -4,10 +4,10 @@
  */
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, runToExit, srsrCommand, startServer } from "./support/server.ts";
+import { DENO, freePort, ROOT, runToExit, srsrCommand, startServer } from "./support/server.ts";
 
 const root = mkdtempSync(join(tmpdir(), "srsr-sqlite-e2e-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -27,9 +27,12 @@ async function eventually(check: () => Promise<boolean>, what: string, deadlineM
   }
 }
 
+// Deno runs with exactly the permissions `deno task start` grants, so a store that needs more fails here.
+const DENO_TASK = [DENO, "run", "--allow-net", "--allow-env", "--allow-read", "--allow-write", join(ROOT, "main.ts")];
+
 for (const runtime of ["bun", "deno"] as const) {
   describe(`sqlite store on ${runtime}`, () => {
-    const command = srsrCommand(runtime);
+    const command = runtime === "bun" ? srsrCommand("bun") : DENO_TASK;
 
     test("acknowledged registrations survive kill -9; deregistered ones stay gone; expiry resumes", async () => {
       const folder = newFolder();
@@ -164,6 +167,13 @@ describe("sqlite store refuses unusable locations with one line and exit 1", () 
     expect(await refuse(path)).toStartWith(`srsr: cannot open sqlite:${path}: it is a SQLite database but not srsr's`);
   });
 
+  // /proc refuses new files even to root; only Linux has it.
+  test.skipIf(!existsSync("/proc/self"))("a folder that is not writable (Linux only: uses /proc)", async () => {
+    expect(await refuse("/proc/reg.db")).toBe(
+      "srsr: cannot create sqlite:/proc/reg.db: folder /proc is not writable (check its permissions)",
+    );
+  });
+
   // root may write anywhere, so permissions cannot make a file unwritable for it.
   const asRoot = process.getuid?.() === 0;
   test.skipIf(asRoot)("a file that is not writable (skipped as root: root writes anyway)", async () => {
@@ -174,6 +184,6 @@ describe("sqlite store refuses unusable locations with one line and exit 1", () 
   });
 
   test("an empty path", async () => {
-    expect(await refuse("")).toBe("srsr: sqlite:: needs a file path, e.g. sqlite:./reg.db");
+    expect(await refuse("")).toBe("srsr: the sqlite store needs a file path: sqlite:PATH, e.g. sqlite:./reg.db");
   });
 });

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { accessSync, closeSync, constants, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** The first 16 bytes of every SQLite database file. */
@@ -14,9 +14,11 @@ const SQLITE_HEADER = "SQLite format 3\u0000";
 
 const errorCode = (error: unknown) => (error as { code?: string }).code;
 
+/** Whether the file at `path` opens for writing. Opening does not change it. */
 function writable(path: string): boolean {
+  // Not access(W_OK): on Deno that needs --allow-sys=uid, beyond the permissions srsr asks for.
   try {
-    accessSync(path, constants.R_OK | constants.W_OK);
+    closeSync(openSync(path, "r+"));
     return true;
   } catch {
     return false;
@@ -40,7 +42,7 @@ function startsWithSqliteHeader(path: string): boolean {
  */
 export function locationProblem(path: string): string | undefined {
   const where = `sqlite:${path}`;
-  if (path === "") return `${where}: needs a file path, e.g. sqlite:./reg.db`;
+  if (path === "") return "the sqlite store needs a file path: sqlite:PATH, e.g. sqlite:./reg.db";
   if (path === ":memory:") return undefined;
   let stats;
   try {
@@ -56,9 +58,8 @@ export function locationProblem(path: string): string | undefined {
     } catch {
       return `cannot create ${where}: folder ${folder} does not exist (create it first)`;
     }
-    if (!folderStats.isDirectory()) return `cannot create ${where}: ${folder} is not a folder`;
-    if (!writable(folder)) return `cannot create ${where}: folder ${folder} is not writable (check its permissions)`;
-    return undefined;
+    // Whether the folder is writable shows when SQLite creates the file; see openFailure().
+    return folderStats.isDirectory() ? undefined : `cannot create ${where}: ${folder} is not a folder`;
   }
   if (stats.isDirectory()) return `cannot open ${where}: it is a folder, not a database file`;
   if (!stats.isFile()) return `cannot open ${where}: it is not a regular file`;
@@ -94,6 +95,9 @@ export function openFailure(path: string, error: unknown): string {
     return `cannot open ${where}: the file is not writable (check its permissions)`;
   }
   if (/unable to open database file|SQLITE_CANTOPEN/i.test(text)) {
+    if (!existsSync(path)) {
+      return `cannot create ${where}: folder ${dirname(path)} is not writable (check its permissions)`;
+    }
     return `cannot open ${where}: SQLite could not open the file (check the path and its permissions)`;
   }
   const first = text.split("\n").find((line) => !line.startsWith("Failed query")) ?? text;
