@@ -86,9 +86,13 @@ function schemeOf(spec: string): string {
 
 /** Checks a `--store` value without opening anything; returns the problem, or `undefined`. */
 export function checkStoreSpec(spec: string): string | undefined {
+  if (spec === "memory") return undefined;
   const scheme = schemeOf(spec);
-  const known = Object.hasOwn(backends, scheme) && (scheme === "memory") === (spec === "memory");
-  return known ? undefined : `unknown store "${spec}": expected memory or sqlite:PATH`;
+  if (scheme === "memory" || !Object.hasOwn(backends, scheme)) {
+    return `unknown store "${spec}": expected memory or sqlite:PATH`;
+  }
+  if (spec.length <= scheme.length + 1) return `store "${spec}" names no file: expected ${scheme}:PATH, e.g. ${scheme}:./reg.db`;
+  return undefined;
 }
 
 /**

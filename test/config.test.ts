@@ -29,6 +29,8 @@ describe("parseFlags()", () => {
     [["--host", "0.0.0.0"], { host: "0.0.0.0" }],
     [["--host", "::1"], { host: "::1" }],
     [["--store", "memory"], { store: "memory" }],
+    [["--store", "sqlite:./reg.db"], { store: "sqlite:./reg.db" }],
+    [["--store", "sqlite:/var/lib/srsr/reg.db"], { store: "sqlite:/var/lib/srsr/reg.db" }],
     [["--trust-proxy"], { trustProxy: true }],
     [["--log-level", "debug"], { logLevel: "debug" }],
   ] as [string[], Partial<Config>][])("%j sets %j", (args, expected) => {
@@ -65,6 +67,7 @@ describe("parseFlags()", () => {
     [["-t", "99999999999"], '--timeout: invalid timeout "99999999999"'],
     [["--store", "redis://x"], '--store: unknown store "redis://x": expected memory or sqlite:PATH'],
     [["--store", "memory:x"], '--store: unknown store "memory:x"'],
+    [["--store", "sqlite"], '--store: store "sqlite" names no file: expected sqlite:PATH'],
     [["--log-level", "loud"], '--log-level: invalid log level "loud": expected error, warn, info, debug'],
     [["--host", "a b"], '--host: invalid host "a b"'],
     [["--bogus"], "Unknown option '--bogus'"],

@@ -183,7 +183,11 @@ describe("sqlite store refuses unusable locations with one line and exit 1", () 
     expect(await refuse(path)).toBe(`srsr: cannot open sqlite:${path}: the file is not writable (check its permissions)`);
   });
 
-  test("an empty path", async () => {
-    expect(await refuse("")).toBe("srsr: the sqlite store needs a file path: sqlite:PATH, e.g. sqlite:./reg.db");
+  test("a missing path is a usage error: exit 2", async () => {
+    for (const spec of ["sqlite", "sqlite:"]) {
+      const result = await runToExit([...command, "--store", spec]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim()).toBe(`srsr: --store: store "${spec}" names no file: expected sqlite:PATH, e.g. sqlite:./reg.db`);
+    }
   });
 });
