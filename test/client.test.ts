@@ -1,9 +1,8 @@
 // The TypeScript client against a real srsr process on a free port (memory store, 1 s timeout).
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -13,21 +12,11 @@ import {
   ServiceRegistryClient,
   type ServiceRegistryClientOptions,
 } from "../src/client.ts";
+import { freePort, srsrCommand, startServer } from "./support/server.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BIN = join(ROOT, "node_modules", ".bin");
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Srsr {
   url: string;
@@ -36,37 +25,15 @@ interface Srsr {
   stop(): Promise<void>;
 }
 
-/** Starts `bun main.ts -t 1` on `port` (a free one by default) and waits for its listening line. */
+/** Starts `bun main.ts -t 1` on `port` (a free one by default) and waits until it answers. */
 async function startSrsr(port?: number): Promise<Srsr> {
-  port ??= await freePort();
-  const child: ChildProcess = spawn(join(BIN, "bun"), [join(ROOT, "main.ts"), "-p", String(port), "-t", "1"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`srsr did not start within 15 s: ${stderr}`)), 15_000);
-    child.stderr!.on("data", (chunk: Buffer) => {
-      stderr += chunk;
-      if (stderr.includes("listening on")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`srsr exited with ${code}: ${stderr}`)));
-  });
-  const url = `http://127.0.0.1:${port}`;
+  const server = await startServer(srsrCommand("bun"), ["-t", "1"], { port });
   return {
-    url,
-    port,
-    async post(path, body) {
-      const response = await fetch(url + path, { method: "POST", body: JSON.stringify(body) });
-      return (await response.json()) as Record<string, unknown>;
-    },
+    url: server.url,
+    port: server.port,
+    post: async (path, body) => (await server.post(path, body)).json,
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
+      if (server.process.exitCode === null) await server.stop();
     },
   };
 }

@@ -39,14 +39,15 @@ export function srsrCommand(runtime: "bun" | "deno"): string[] {
 }
 
 /**
- * Starts `command` with `--port <free port>` plus `args`, and waits until it answers HTTP.
+ * Starts `command` with `--port <port>` (a free one unless given) plus `args`, and waits until
+ * it answers HTTP.
  */
 export async function startServer(
   command: string[],
   args: string[] = [],
-  { cwd = ROOT, env = {} }: { cwd?: string; env?: Record<string, string> } = {},
+  { cwd = ROOT, env = {}, port }: { cwd?: string; env?: Record<string, string>; port?: number } = {},
 ): Promise<RunningServer> {
-  const port = await freePort();
+  port ??= await freePort();
   const child = Bun.spawn([...command, "--port", String(port), ...args], {
     cwd,
     env: { ...process.env, ...env },
