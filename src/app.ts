@@ -6,9 +6,8 @@
  */
 
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { MAX_BODY_BYTES } from "./http.ts";
+import { BODY_TOO_LARGE, declaredTooLarge } from "./http.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import type { Registry } from "./registry.ts";
 import { legacyRoutes } from "./routes/legacy.ts";
@@ -38,14 +37,12 @@ export function createApp(
     });
   }
 
-  app.use(bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.json({ error: `body: must be at most ${MAX_BODY_BYTES} bytes` }, 413),
-  }));
-
+  // Body size is checked where bodies are read (readJson), keeping the routes middleware-free.
   app.route("/", legacyRoutes(registry, { clientIp, trustProxy }));
 
   app.notFound((c) => {
+    // Unknown paths read no body; a declared oversize one still gets the 413 it always did.
+    if (declaredTooLarge(c.req.raw)) return c.json({ error: BODY_TOO_LARGE }, 413);
     if (LEGACY_PATHS.has(c.req.path)) {
       c.header("Allow", "POST");
       return c.json({ error: `method ${c.req.method} not allowed on ${c.req.path}: use POST` }, 405);
