@@ -8,6 +8,9 @@
  * core. Runs of srsr and the ceiling alternate (A B A B) so drift hits both; medians are kept.
  *
  * Usage: bun scripts/bench.ts [--duration SECONDS] [--rounds N] [--quick] [--out PATH]
+ *                             [--only throughput,scale,startup,expiry]
+ * With --only, the markdown goes to stdout instead of docs/benchmarks.md (a partial run must
+ * not replace a whole one).
  *
  * @module
  */
@@ -28,6 +31,18 @@ const LOAD_CPUS = "1";
 const LOOKUP_NAMES = 100;
 
 
+const PARTS = ["throughput", "scale", "startup", "expiry"] as const;
+
+function parseOnly(value: string): Set<string> {
+  const parts = value.split(",");
+  const unknown = parts.find((part) => !(PARTS as readonly string[]).includes(part));
+  if (unknown !== undefined) {
+    console.error(`bench: --only: unknown part "${unknown}": expected a comma-separated list of ${PARTS.join(", ")}`);
+    process.exit(2);
+  }
+  return new Set(parts);
+}
+
 function readSettings(args: string[]): Settings {
   let values;
   try {
@@ -38,6 +53,7 @@ function readSettings(args: string[]): Settings {
         rounds: { type: "string" },
         quick: { type: "boolean" },
         out: { type: "string" },
+        only: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -60,6 +76,7 @@ function readSettings(args: string[]): Settings {
     rounds: positive("rounds", values.rounds, values.quick ? 1 : 3),
     scaleSizes: values.quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000],
     out: values.out ?? join(ROOT, "docs", "benchmarks.md"),
+    only: values.only === undefined ? undefined : parseOnly(values.only),
   };
 }
 
@@ -77,6 +94,14 @@ const serviceName = (names: number) => (index: number) => `svc-${index % names}`
 
 const wrk = (port: number, script: string, args: string[], durationSeconds = settings.durationSeconds) =>
   runWrk({ port, script, args, durationSeconds, cpus: LOAD_CPUS });
+
+/** A wrk run that also charges the server's CPU time to the requests it served. */
+async function measured(server: RunningServer, script: string, args: string[], durationSeconds?: number) {
+  const cpuBefore = server.cpuSeconds();
+  const result = await wrk(server.port, script, args, durationSeconds);
+  result.cpuUsPerRequest = ((server.cpuSeconds() - cpuBefore) * 1e6) / result.requests;
+  return result;
+}
 
 interface Target {
   label: string;
@@ -115,8 +140,9 @@ async function throughput(targets: Target[]): Promise<Map<string, Map<string, Wr
       results.set(scenario, byTarget);
       for (let round = 1; round <= settings.rounds; round++) {
         for (const { target, server, args } of prepared) {
-          const result = await wrk(server.port, scenario, args[scenario]);
-          log(`${scenario} ${target.label} round ${round}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms`);
+          const result = await measured(server, scenario, args[scenario]);
+          log(`${scenario} ${target.label} round ${round}: ${Math.round(result.requestsPerSecond)} req/s, ` +
+            `${result.cpuUsPerRequest!.toFixed(1)} CPU µs/req, p99 ${result.p99Ms} ms`);
           byTarget.get(target.label)!.push(result);
         }
       }
@@ -136,7 +162,7 @@ async function scale(): Promise<ScaleRow[]> {
       await seed(server.port, instances, serviceName(Math.max(LOOKUP_NAMES, instances / 10)));
       const seedPerSecond = instances / ((performance.now() - started) / 1000);
       await wrk(server.port, "lookup", [namesFile], 1); // warm-up
-      const lookup = await wrk(server.port, "lookup", [namesFile]);
+      const lookup = await measured(server, "lookup", [namesFile]);
       const rssMiB = server.rssMiB();
       log(`scale ${instances}: ${rssMiB.toFixed(0)} MiB, lookup p99 ${lookup.p99Ms} ms`);
       rows.push({ instances, seedPerSecond, rssMiB, lookup });
@@ -232,13 +258,18 @@ async function main(): Promise<void> {
   if (sqlite) {
     targets.push({ label: "srsr-sqlite", command: srsrCommand(...SRSR_FLAGS, "--store", `sqlite:${join(work, "bench.db")}`) });
   }
-  sections.throughput = await throughput(targets);
+  const runs = (part: string) => settings.only === undefined || settings.only.has(part);
   sections.sqlite = sqlite;
-  sections.scale = await scale();
-  if (sqlite) sections.startup = await sqliteStartup();
-  sections.expiry = await expiry();
+  if (runs("throughput")) sections.throughput = await throughput(targets);
+  if (runs("scale")) sections.scale = await scale();
+  if (runs("startup") && sqlite) sections.startup = await sqliteStartup();
+  if (runs("expiry")) sections.expiry = await expiry();
   sections.machine.loadAfter = loadavg().map((load) => load.toFixed(2)).join(" ");
   sections.elapsedSeconds = (performance.now() - started) / 1000;
+  if (settings.only !== undefined) {
+    console.log(renderReport(sections));
+    return;
+  }
   writeReport(settings.out, renderReport(sections), "srsr benchmarks");
   log(`wrote ${settings.out} in ${sections.elapsedSeconds.toFixed(0)} s`);
 }

@@ -60,3 +60,5 @@ Bun.serve({
   },
 });
 console.error(`ceiling listening on http://127.0.0.1:${port}`);
+// An orderly exit, so `bun --cpu-prof scripts/ceiling.ts` writes its profile when stopped.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(0));

@@ -19,8 +19,11 @@ export function median(values: number[]): number {
 
 /** The median of each measure over repeated runs. */
 export function summarize(runs: WrkResult[]): WrkResult {
+  const cpu = runs.flatMap((run) => (run.cpuUsPerRequest === undefined ? [] : [run.cpuUsPerRequest]));
   return {
+    requests: runs.reduce((sum, run) => sum + run.requests, 0),
     requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+    cpuUsPerRequest: cpu.length === 0 ? undefined : median(cpu),
     p50Ms: median(runs.map((run) => run.p50Ms)),
     p99Ms: median(runs.map((run) => run.p99Ms)),
     maxMs: Math.max(...runs.map((run) => run.maxMs)),

@@ -10,6 +10,9 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
+/** USER_HZ: Linux reports /proc CPU times in these ticks; 100 on every mainstream arch. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const BUN = join(ROOT, "node_modules", ".bin", "bun");
 
@@ -33,6 +36,8 @@ export interface RunningServer {
   stdout(): string;
   /** Resident memory from /proc/<pid>/status, in MiB. */
   rssMiB(): number;
+  /** CPU seconds used so far, user + system, all threads, from /proc/<pid>/stat. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -82,6 +87,12 @@ export async function startServer({ cpus, command }: StartOptions): Promise<Runn
     rssMiB: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) / 1024;
+    },
+    cpuSeconds: () => {
+      // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
     },
     stop: async () => {
       if (child.exitCode === null) {

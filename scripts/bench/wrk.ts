@@ -24,7 +24,13 @@ export interface WrkOptions {
 }
 
 export interface WrkResult {
+  requests: number;
   requestsPerSecond: number;
+  /**
+   * Server CPU time (user + system, all threads) per request, in µs, when measured. Unlike
+   * req/s it barely moves when other processes take the machine's cores.
+   */
+  cpuUsPerRequest?: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -51,6 +57,7 @@ export function runWrk(
       if (code !== 0 || !line) return reject(new Error(`wrk ${script} failed (exit ${code}): ${output.trim()}`));
       const raw = JSON.parse(line[1]) as Record<string, number>;
       resolve({
+        requests: raw.requests,
         requestsPerSecond: raw.requests / (raw.duration_us / 1e6),
         p50Ms: raw.p50_us / 1000,
         p99Ms: raw.p99_us / 1000,
