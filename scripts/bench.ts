@@ -238,6 +238,9 @@ function machine(): Sections["machine"] {
 }
 
 async function main(): Promise<void> {
+  for (const [tool, install] of [["wrk", "apt-get install wrk"], ["taskset", "apt-get install util-linux"]]) {
+    if (spawnSync(tool, ["--version"]).error) throw new Error(`${tool} is not installed: ${install}`);
+  }
   spawnSync("taskset", ["-a", "-cp", LOAD_CPUS, String(process.pid)]);
   const started = performance.now();
   const sections: Sections = {
