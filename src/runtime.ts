@@ -7,6 +7,7 @@
  */
 
 import type { Context, Hono } from "hono";
+import { RUNTIME_BODY_CAP_BYTES } from "./http.ts";
 import type { SqliteConnection } from "./runtime/sqlite.ts";
 
 export interface Listener {
@@ -17,6 +18,11 @@ export interface Listener {
 export interface ServeOptions {
   port: number;
   hostname: string;
+  /**
+   * Request bodies past this many bytes are refused by the runtime itself with a bare 413.
+   * @default RUNTIME_BODY_CAP_BYTES
+   */
+  maxBodyBytes?: number;
 }
 
 export interface Runtime {
@@ -59,6 +65,7 @@ interface BunGlobal {
     hostname: string;
     development: boolean;
     reusePort: boolean;
+    maxRequestBodySize: number;
     fetch(request: Request, server: BunServer): Response | Promise<Response>;
   }): BunServer;
 }
@@ -69,7 +76,14 @@ const bun = (Bun: BunGlobal): Runtime => ({
     try {
       // Bun 1.4 with `development: false` shares a busy port unless told not to, and two
       // registries answering on one port would each hold half the registrations.
-      const server = Bun.serve({ ...options, development: false, reusePort: false, fetch: app.fetch });
+      const server = Bun.serve({
+        port: options.port,
+        hostname: options.hostname,
+        maxRequestBodySize: options.maxBodyBytes ?? RUNTIME_BODY_CAP_BYTES,
+        development: false,
+        reusePort: false,
+        fetch: app.fetch,
+      });
       return { stop: () => server.stop() };
     } catch (error) {
       throw listenError(error, options);
@@ -92,8 +106,15 @@ interface DenoGlobal {
 const deno = (Deno: DenoGlobal): Runtime => ({
   name: "deno",
   serve(app, options) {
+    const { port, hostname, maxBodyBytes = RUNTIME_BODY_CAP_BYTES } = options;
+    // Deno.serve has no body cap of its own; a declared oversize body is refused here. (A
+    // chunked one is read whole before the app's own 64 KiB check refuses it.)
+    const handler = (request: Request, info: DenoServeInfo) =>
+      Number(request.headers.get("content-length")) > maxBodyBytes
+        ? new Response(null, { status: 413, headers: { connection: "close" } })
+        : app.fetch(request, info);
     try {
-      const server = Deno.serve({ ...options, onListen() {} }, (request, info) => app.fetch(request, info));
+      const server = Deno.serve({ port, hostname, onListen() {} }, handler);
       return { stop: () => server.shutdown() };
     } catch (error) {
       throw listenError(error, options);

@@ -57,10 +57,21 @@ for (const runtime of ["bun", "deno"] as const) {
       expect(bad).toEqual({ status: 400, json: { error: "name: must not contain whitespace or control characters" } });
       expect((await server.post("/lookup", "{nope")).json.error).toStartWith("body: malformed JSON");
       const big = await server.post("/register", { name: "a", pad: "x".repeat(70_000) });
-      expect(big.status).toBe(413);
+      expect(big).toEqual({ status: 413, json: { error: "body: must be at most 65536 bytes" } });
       const missing = await fetch(`${server.url}/v2/nothing`);
       expect(missing.status).toBe(404);
       expect((await missing.json()).error).toBe("not found: GET /v2/nothing");
+    });
+
+    test("oversize bodies get 413 whether declared, chunked or past the runtime's cap", async () => {
+      const chunked = await fetch(`${server.url}/register`, {
+        method: "POST",
+        body: new Blob([`{"name":"a","pad":"${"x".repeat(100_000)}"}`]).stream(),
+      });
+      expect(chunked.status).toBe(413);
+      const huge = await fetch(`${server.url}/lookup`, { method: "POST", body: "x".repeat(2 * 1024 * 1024) });
+      expect(huge.status).toBe(413);
+      expect((await server.post("/lookup", { name: "a" })).json).toEqual({ address: "", success: false });
     });
 
     test("a second server on the same port exits 1 with one line", async () => {

@@ -174,6 +174,14 @@ describe("bad bodies and paths", () => {
     expect((await post("/lookup", { name: "a" })).json.success).toBe(false);
   });
 
+  test("the limit counts UTF-8 bytes, not characters", async () => {
+    const { post } = setup();
+    const under = await post("/register", { name: "a", address: "10.0.0.1:80", pad: "é".repeat(30_000) });
+    expect(under.status).toBe(200);
+    const over = await post("/register", { name: "b", address: "10.0.0.1:80", pad: "é".repeat(33_000) });
+    expect(over.status).toBe(413);
+  });
+
   test("a chunked body over 64 KiB without Content-Length -> 413", async () => {
     const { app } = setup();
     const chunk = new TextEncoder().encode(`{"name":"a","pad":"${"x".repeat(40_000)}`);
