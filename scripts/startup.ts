@@ -11,20 +11,9 @@
  */
 
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import process from "node:process";
 import { parseArgs } from "node:util";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "../test/support/server.ts";
 
 const post = (port: number, path: string, body: unknown) =>
   fetch(`http://127.0.0.1:${port}${path}`, {

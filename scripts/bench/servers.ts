@@ -7,26 +7,14 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { freePort } from "../../test/support/server.ts";
 
 /** USER_HZ: Linux reports /proc CPU times in these ticks; 100 on every mainstream arch. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const BUN = join(ROOT, "node_modules", ".bin", "bun");
-
-/** A port that was free a moment ago: bind port 0, read it, release it. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RunningServer {
   port: number;
