@@ -16,6 +16,7 @@ import { binaryFormatOf } from "../scripts/binary_format.ts";
 import { fileNameOf, TARGETS } from "../scripts/build.ts";
 import { hostTarget, VERSION } from "../src/version.ts";
 import { BUN, ROOT, type RunningServer, runToExit, startServer } from "./support/server.ts";
+import { expectWireRoundTrip } from "./support/wire_protocol.ts";
 
 const HOST = hostTarget();
 const BUILD_SCRIPT = join(ROOT, "scripts", "build.ts");
@@ -101,17 +102,7 @@ describe.skipIf(!Object.hasOwn(TARGETS, HOST))(`the ${HOST} binary alone in an e
 
   test("serves the legacy wire protocol with the memory store", async () => {
     const server = await start(["--store", "memory"]);
-    const registered = await server.post("/register", { name: "billing", address: "http://10.0.0.5", port: 8080 });
-    expect(registered.status).toBe(200);
-    const id = registered.json.id as string;
-    expect(registered.json).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), success: true });
-
-    expect((await server.post("/lookup", { name: "billing" })).json)
-      .toEqual({ address: "http://10.0.0.5:8080", success: true });
-    expect((await server.post("/heartbeat", { id })).json).toEqual({ success: true });
-    expect((await server.post("/deregister", { id })).json).toEqual({ success: true });
-    expect((await server.post("/lookup", { name: "billing" })).json).toEqual({ address: "", success: false });
-    expect((await server.post("/heartbeat", { id })).json).toEqual({ success: false });
+    await expectWireRoundTrip(server);
 
     const bad = await server.post("/register", { address: "http://10.0.0.5:8080" });
     expect(bad).toEqual({ status: 400, json: { error: expect.stringMatching(/^name: /) } });

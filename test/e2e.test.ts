@@ -3,6 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type RunningServer, runToExit, srsrCommand, startServer } from "./support/server.ts";
+import { expectWireRoundTrip } from "./support/wire_protocol.ts";
 
 for (const runtime of ["bun", "deno"] as const) {
   describe(`srsr on ${runtime}`, () => {
@@ -20,16 +21,7 @@ for (const runtime of ["bun", "deno"] as const) {
     });
 
     test("register, lookup, heartbeat, deregister over HTTP", async () => {
-      const registered = await server.post("/register", { name: "billing", address: "http://10.0.0.5:8080" });
-      expect(registered.status).toBe(200);
-      const id = registered.json.id as string;
-      expect(registered.json.success).toBe(true);
-      expect((await server.post("/lookup", { name: "billing" })).json)
-        .toEqual({ address: "http://10.0.0.5:8080", success: true });
-      expect((await server.post("/heartbeat", { id })).json).toEqual({ success: true });
-      expect((await server.post("/deregister", { id })).json).toEqual({ success: true });
-      expect((await server.post("/lookup", { name: "billing" })).json).toEqual({ address: "", success: false });
-      expect((await server.post("/heartbeat", { id })).json).toEqual({ success: false });
+      await expectWireRoundTrip(server);
       expect(server.stderr()).toMatch(/info register billing http:\/\/10\.0\.0\.5:8080 id=/);
       expect(server.stderr()).toMatch(/info deregister billing/);
     });
