@@ -44,6 +44,17 @@ for (const runtime of ["bun", "deno"] as const) {
       expect(server.stderr()).toMatch(/info expire expiring 10\.0\.0\.1:80/);
     });
 
+    test("on an IPv6 host, a port-only registration gets a bracketed address", async () => {
+      const ipv6 = await startServer(command, ["--host", "::1"], { host: "[::1]" });
+      try {
+        expect(ipv6.stderr()).toContain(`srsr listening on http://[::1]:${ipv6.port} (store: memory`);
+        await ipv6.post("/register", { name: "v6", port: 4321 });
+        expect((await ipv6.post("/lookup", { name: "v6" })).json).toEqual({ address: "http://[::1]:4321", success: true });
+      } finally {
+        await ipv6.stop("SIGKILL");
+      }
+    });
+
     test("bad input gets 400 JSON naming the field; unknown paths 404", async () => {
       const bad = await server.post("/register", { name: "x y", address: "10.0.0.1:80" });
       expect(bad).toEqual({ status: 400, json: { error: "name: must not contain whitespace or control characters" } });

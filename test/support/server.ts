@@ -45,7 +45,13 @@ export function srsrCommand(runtime: "bun" | "deno"): string[] {
 export async function startServer(
   command: string[],
   args: string[] = [],
-  { cwd = ROOT, env = {}, port }: { cwd?: string; env?: Record<string, string>; port?: number } = {},
+  { cwd = ROOT, env = {}, port, host = "127.0.0.1" }: {
+    cwd?: string;
+    env?: Record<string, string>;
+    port?: number;
+    /** Where to reach it, as it goes in a URL (`[::1]` for IPv6). */
+    host?: string;
+  } = {},
 ): Promise<RunningServer> {
   port ??= await freePort();
   const child = Bun.spawn([...command, "--port", String(port), ...args], {
@@ -59,7 +65,7 @@ export async function startServer(
     const decoder = new TextDecoder();
     for await (const chunk of child.stderr as ReadableStream<Uint8Array>) stderr += decoder.decode(chunk);
   })();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   const post = async (path: string, body: unknown) => {
     const response = await fetch(url + path, {
       method: "POST",
