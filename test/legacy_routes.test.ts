@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { MemoryStore } from "../stores/memory/store.ts";
 import { createApp } from "../src/app.ts";
+import { createLogger, type LogLevel } from "../src/logger.ts";
 import { Registry } from "../src/registry.ts";
 
 function setup({ clientIp = "10.1.2.3", trustProxy = false } = {}) {
@@ -205,5 +206,33 @@ describe("bad bodies and paths", () => {
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("POST");
     expect((await wrong.json()).error).toBe("method GET not allowed on /lookup: use POST");
+  });
+});
+
+describe("logging", () => {
+  const linesAt = async (level: LogLevel) => {
+    const lines: string[] = [];
+    const logger = createLogger(level, (line) => lines.push(line));
+    const registry = new Registry(new MemoryStore(), { logger });
+    const app = createApp({ registry, logger });
+    await app.request("/register", { method: "POST", body: '{"name":"a","address":"10.0.0.1:80"}' });
+    await app.request("/lookup", { method: "POST", body: '{"name":"a"}' });
+    return lines;
+  };
+
+  test("info logs one line per register and none per request", async () => {
+    const lines = await linesAt("info");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\S+Z info register a 10\.0\.0\.1:80 id=[0-9a-f-]{36}$/);
+  });
+
+  test("debug adds one line per request with its status", async () => {
+    const lines = await linesAt("debug");
+    expect(lines.filter((line) => / debug POST \/lookup 200 [\d.]+ms$/.test(line))).toHaveLength(1);
+    expect(lines.filter((line) => / debug POST \/register 200 /.test(line))).toHaveLength(1);
+  });
+
+  test("warn logs nothing for normal traffic", async () => {
+    expect(await linesAt("warn")).toEqual([]);
   });
 });
