@@ -48,11 +48,12 @@ async function readBody(c: Context): Promise<string> {
 /** Parses the request body as JSON and validates it, or throws a 400 that names the field. */
 export async function readJson<Schema extends z.ZodType>(c: Context, schema: Schema): Promise<z.output<Schema>> {
   const text = await readBody(c);
-  if (text.trim() === "") throw httpError(400, "body: is empty; expected a JSON object");
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (error) {
+    // Told apart only on failure, so a good body is not scanned twice.
+    if (text.trim() === "") throw httpError(400, "body: is empty; expected a JSON object");
     throw httpError(400, `body: malformed JSON (${(error as Error).message})`);
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {

@@ -66,6 +66,10 @@ describe("POST /register", () => {
     expect(await setup().registerAndLookup({ name: "a", port: 80 }, headers)).toBe("http://10.1.2.3:80");
     expect(await setup({ trustProxy: true }).registerAndLookup({ name: "a", port: 80 }, headers))
       .toBe("http://203.0.113.9:80");
+    expect(await setup({ trustProxy: true }).registerAndLookup({ name: "a", port: 80 }, { "x-forwarded-for": "unknown" }))
+      .toBe("http://10.1.2.3:80");
+    expect(await setup({ trustProxy: true }).registerAndLookup({ name: "a", port: 80 }, { "x-forwarded-for": "::1" }))
+      .toBe("http://[::1]:80");
   });
 
   test("without an address and with no known client IP, says address is required", async () => {
@@ -151,6 +155,7 @@ describe("POST /lookup, /heartbeat, /deregister", () => {
 describe("bad bodies and paths", () => {
   test.each([
     ["", "body: is empty; expected a JSON object"],
+    [" \n", "body: is empty; expected a JSON object"],
     ["{", "body: malformed JSON"],
     ["{'name': 'a'}", "body: malformed JSON"],
     ["[]", "body: must be a JSON object"],

@@ -7,7 +7,7 @@
 
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { addressFromClientIp, addressProblem, isPort } from "../address.ts";
+import { addressFromClientIp, addressProblem, isPort, urlHost } from "../address.ts";
 import { httpError, readJson } from "../http.ts";
 import type { Registry } from "../registry.ts";
 
@@ -51,9 +51,10 @@ export interface LegacyRoutesOptions {
 }
 
 export function legacyRoutes(registry: Registry, { clientIp, trustProxy = false }: LegacyRoutesOptions): Hono {
+  // The first X-Forwarded-For entry is the original client; one that is not an IP is ignored.
   const requestIp = (c: Context): string | undefined => {
     const forwarded = trustProxy ? c.req.header("x-forwarded-for")?.split(",", 1)[0].trim() : undefined;
-    return forwarded || clientIp(c);
+    return forwarded && urlHost(forwarded) !== undefined ? forwarded : clientIp(c);
   };
 
   return new Hono()
