@@ -2,7 +2,7 @@
  * Black-box: srsr as a spawned process on Bun and on Deno, over real HTTP.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type RunningServer, runToExit, srsrCommand, startServer } from "./support/server.ts";
+import { DENO, type RunningServer, runToExit, srsrCommand, startServer } from "./support/server.ts";
 import { expectWireRoundTrip } from "./support/wire_protocol.ts";
 
 for (const runtime of ["bun", "deno"] as const) {
@@ -114,3 +114,9 @@ for (const runtime of ["bun", "deno"] as const) {
     });
   });
 }
+
+test("deno task start runs main.ts (the task does not trip over npm's deno shim)", async () => {
+  const result = await runToExit([DENO, "task", "start", "--version"]);
+  expect(result.code).toBe(0);
+  expect(result.stdout.trim()).toMatch(/^srsr \d+\.\d+\.\d+ \(dev, /);
+});
