@@ -19,6 +19,21 @@ function common.post(path, body)
   return wrk.format("POST", path, nil, body)
 end
 
+-- init() and request() for a script that POSTs {"<field>": <a random line of its file>} to
+-- path; the file is the one argument after `--`.
+function common.one_field(path, field)
+  local requests = {}
+  local function init(args)
+    for _, value in ipairs(common.read_lines(args[1])) do
+      requests[#requests + 1] = common.post(path, '{"' .. field .. '":"' .. value .. '"}')
+    end
+  end
+  local function request()
+    return requests[math.random(#requests)]
+  end
+  return init, request
+end
+
 function common.done(summary, latency, requests)
   local errors = summary.errors
   io.write(string.format(
