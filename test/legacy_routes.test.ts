@@ -109,6 +109,15 @@ describe("POST /register", () => {
 });
 
 describe("POST /lookup, /heartbeat, /deregister", () => {
+  test("lookup answers success then address, byte for byte as the original", async () => {
+    const { app, post } = setup();
+    await post("/register", { name: "a", address: "10.0.0.1:80" });
+    const lookup = (name: string) => app.request("/lookup", { method: "POST", body: JSON.stringify({ name }) });
+    expect(await (await lookup("a")).text()).toBe('{"success":true,"address":"10.0.0.1:80"}');
+    expect(await (await lookup("b")).text()).toBe('{"success":false,"address":""}');
+  });
+
+
   test("lookup of an unknown name is success false with an empty address", async () => {
     const { status, json } = await setup().post("/lookup", { name: "nobody" });
     expect(status).toBe(200);

@@ -1,6 +1,7 @@
 /**
  * The original srsr API, wire-compatible with the Go server and its clients: four POST
- * endpoints taking and answering JSON. Keys are answered in the original's (sorted) order.
+ * endpoints taking and answering JSON. Keys come in the order the original's Go structs
+ * declare them (`id, success`; `success, address`), so answers match it byte for byte.
  *
  * @module
  */
@@ -82,7 +83,7 @@ export function legacyRoutes(registry: Registry, { clientIp, trustProxy = false 
     .post("/lookup", async (c) => {
       const { name } = await readJson(c, nameBody);
       const instance = await registry.lookup(name);
-      return c.json({ address: instance?.address ?? "", success: instance !== undefined });
+      return c.json({ success: instance !== undefined, address: instance?.address ?? "" });
     })
     .post("/heartbeat", async (c) => {
       const { id } = await readJson(c, idBody);
