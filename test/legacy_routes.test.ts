@@ -109,6 +109,13 @@ describe("POST /register", () => {
 });
 
 describe("POST /lookup, /heartbeat, /deregister", () => {
+  test("accepts the original Go client's bodies: json.Encoder's trailing newline, empty address", async () => {
+    const { post } = setup();
+    expect((await post("/register", '{"name":"a","address":"http://10.0.0.1:80"}\n')).status).toBe(200);
+    expect((await post("/register", '{"name":"b","address":""}\n')).status).toBe(200);
+    expect((await post("/lookup", '{"name":"b"}\n')).json).toEqual({ success: true, address: "http://10.1.2.3" });
+  });
+
   test("lookup answers success then address, byte for byte as the original", async () => {
     const { app, post } = setup();
     await post("/register", { name: "a", address: "10.0.0.1:80" });
