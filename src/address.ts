@@ -14,13 +14,16 @@ const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+(?:%[\w.-]+)?\]|[A-Za-z0-9_](?:[A-Za-z0-9
 // Scheme, colon, then at least one character: `http://10.0.0.5:8080`, `grpc://svc:9000`, and
 // the original's `localhost:5000` (scheme "localhost") all parse as absolute URIs.
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:.+$/;
-// Whitespace and control characters (C0, DEL, C1); `\s` covers Unicode spaces.
-const FORBIDDEN = /[\s\u0000-\u001f\u007f-\u009f]/;
+/**
+ * Whitespace and control characters (C0, DEL, C1), allowed in no name or address; `\s` covers
+ * Unicode spaces.
+ */
+export const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/;
 
 /** Why `address` cannot be registered, or `undefined` when it can. */
 export function addressProblem(address: string): string | undefined {
   if (address.length > MAX_ADDRESS_LENGTH) return `must be at most ${MAX_ADDRESS_LENGTH} characters`;
-  if (FORBIDDEN.test(address)) return "must not contain whitespace or control characters";
+  if (WHITESPACE_OR_CONTROL.test(address)) return "must not contain whitespace or control characters";
   const hostPort = HOST_PORT.exec(address);
   if (hostPort) {
     return isPort(Number(hostPort[1])) ? undefined : "port must be an integer from 1 to 65535";

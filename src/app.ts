@@ -21,8 +21,6 @@ export interface AppOptions {
   trustProxy?: boolean;
 }
 
-const LEGACY_PATHS = new Set(["/register", "/deregister", "/lookup", "/heartbeat"]);
-
 export function createApp(
   { registry, logger = silentLogger, clientIp = () => undefined, trustProxy = false }: AppOptions,
 ): Hono {
@@ -38,10 +36,13 @@ export function createApp(
 
   // Body size is checked where bodies are read (readJson), keeping the routes middleware-free:
   // with one handler per route Hono skips compose() altogether.
-  app.route("/", legacyRoutes(registry, { clientIp, trustProxy }));
+  const legacy = legacyRoutes(registry, { clientIp, trustProxy });
+  app.route("/", legacy);
+  // For a 405 rather than a 404 when a known path is called with the wrong method.
+  const legacyPaths = new Set(legacy.routes.map((route) => route.path));
 
   app.notFound((c) => {
-    if (LEGACY_PATHS.has(c.req.path)) {
+    if (legacyPaths.has(c.req.path)) {
       c.header("Allow", "POST");
       return c.json({ error: `method ${c.req.method} not allowed on ${c.req.path}: use POST` }, 405);
     }

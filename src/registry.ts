@@ -42,7 +42,7 @@ export interface Registration {
 const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export class Registry {
-  readonly store: Store;
+  readonly #store: Store;
   readonly timeoutMs: number;
   readonly #now: Clock;
   readonly #logger: Logger;
@@ -56,7 +56,7 @@ export class Registry {
     { timeout = 30, now = Date.now, logger = silentLogger, random = Math.random, sweepSliceSize = 500 }:
       RegistryOptions = {},
   ) {
-    this.store = store;
+    this.#store = store;
     this.timeoutMs = timeout * 1000;
     this.#now = now;
     this.#logger = logger;
@@ -73,7 +73,7 @@ export class Registry {
       registeredAt: now,
       expiresAt: now + this.timeoutMs,
     };
-    await this.store.add(instance);
+    await this.#store.add(instance);
     this.#logger.info(`register ${name} ${address} id=${instance.id}`);
     this.#publish({ type: "register", instance });
     return instance;
@@ -81,7 +81,7 @@ export class Registry {
 
   /** Removes one instance; `false` when it is unknown or had already expired. */
   async deregister(id: string): Promise<boolean> {
-    const instance = await this.store.remove(id);
+    const instance = await this.#store.remove(id);
     if (!instance) return false;
     if (instance.expiresAt <= this.#now()) {
       this.#expired(instance);
@@ -94,13 +94,13 @@ export class Registry {
 
   /** A live instance of `name` chosen uniformly at random, or `undefined`. */
   async lookup(name: string): Promise<Instance | undefined> {
-    return pickInstance(await this.store.instancesOf(name), this.#now(), this.#random);
+    return pickInstance(await this.#store.instancesOf(name), this.#now(), this.#random);
   }
 
   /** Renews a live instance's expiry; `false` when it is unknown or already expired. */
   async heartbeat(id: string): Promise<boolean> {
     const now = this.#now();
-    return (await this.store.renew(id, now + this.timeoutMs, now)) !== undefined;
+    return (await this.#store.renew(id, now + this.timeoutMs, now)) !== undefined;
   }
 
   /**
@@ -114,7 +114,7 @@ export class Registry {
     try {
       let count = 0;
       for (;;) {
-        const expired = await this.store.takeExpired(this.#now(), this.#sweepSliceSize);
+        const expired = await this.#store.takeExpired(this.#now(), this.#sweepSliceSize);
         for (const instance of expired) this.#expired(instance);
         count += expired.length;
         if (expired.length < this.#sweepSliceSize) return count;

@@ -8,7 +8,7 @@
 
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { addressFromClientIp, addressProblem, isPort, urlHost } from "../address.ts";
+import { addressFromClientIp, addressProblem, isPort, urlHost, WHITESPACE_OR_CONTROL } from "../address.ts";
 import { httpError, readJson } from "../http.ts";
 import type { Registry } from "../registry.ts";
 
@@ -21,7 +21,7 @@ const requiredString = () =>
 
 const serviceName = requiredString()
   .max(MAX_NAME_LENGTH, { error: `must be at most ${MAX_NAME_LENGTH} characters` })
-  .regex(/^[^\s\u0000-\u001f\u007f-\u009f]*$/, { error: "must not contain whitespace or control characters" });
+  .refine((name) => !WHITESPACE_OR_CONTROL.test(name), { error: "must not contain whitespace or control characters" });
 
 const instanceId = requiredString().max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` });
 
