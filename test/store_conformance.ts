@@ -1,154 +1,502 @@
 /**
- * The contract every store backend must keep. Each backend's test file calls
- * `storeConformance(name, open)` and lists any case it skips, with the reason.
+ * The catalog contract every store backend and every driver must keep. Each backend's test
+ * file calls `storeConformance(backend, open, runner)` and lists any case it skips, with the
+ * reason. Written against `node:assert` and a minimal runner so that the same cases run under
+ * `bun test` and under `deno test` (SQLite on Deno has its own driver).
  *
  * @module
  */
 
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { Instance, Store } from "../stores/store.ts";
+import assert from "node:assert/strict";
+import { DuplicateIdError } from "../stores/errors.ts";
+import type { Change, Instance, NewInstance, Retention, Store } from "../stores/store.ts";
+import { NEVER_CHANGED } from "../stores/store.ts";
+
+/** What a test file hands in: its runner's `describe` and `test`. */
+export interface Runner {
+  describe(name: string, body: () => void): void;
+  test(name: string, body: () => Promise<void>): void;
+  skip(name: string, body: () => Promise<void>): void;
+  /** Runs once every test of the file has run. */
+  afterAll(body: () => void): void;
+}
+
+export interface OpenOptions {
+  now: () => number;
+  retention?: Retention;
+}
+
+/** Opens a fresh, empty store of the backend under test. */
+export type OpenStore = (options: OpenOptions) => Promise<Store>;
 
 export interface ConformanceOptions {
   /** Case names this backend skips, each with the reason. */
   skip?: Record<string, string>;
 }
 
+/** A clock the test moves by hand. */
+export function manualClock(start = 1_000_000) {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => void (now += ms), set: (ms: number) => void (now = ms) };
+}
+
 let serial = 0;
-const instance = (overrides: Partial<Instance> = {}): Instance => ({
+export const newInstance = (overrides: Partial<NewInstance> = {}): NewInstance => ({
   id: `00000000-0000-4000-8000-${String(++serial).padStart(12, "0")}`,
   name: "billing",
   address: "http://10.0.0.1:8080",
-  registeredAt: 1_000,
-  expiresAt: 31_000,
+  meta: {},
+  ttl: 30,
   ...overrides,
 });
 
-export function storeConformance(
-  backend: string,
-  open: () => Promise<Store>,
-  { skip = {} }: ConformanceOptions = {},
-): void {
-  describe(`${backend} store conformance`, () => {
-    let store: Store;
-    beforeEach(async () => {
-      store = await open();
-    });
-    afterEach(async () => {
-      await store.close();
-    });
-    const it = (name: string, body: () => Promise<void>) =>
-      name in skip ? test.skip(`${name} (skipped: ${skip[name]})`, body) : test(name, body);
+/** An instance's fields as a plain object, for comparing with deepStrictEqual. */
+export const plain = (instance: Instance | undefined) => (instance === undefined ? undefined : { ...instance });
+const ids = (instances: readonly Instance[]) => instances.map((instance) => instance.id);
+const sortedIds = (instances: readonly Instance[]) => ids(instances).sort();
 
-    it("add() then get() returns the same record", async () => {
-      const added = instance({ metadata: { zone: "a" } });
-      await store.add(added);
-      expect(await store.get(added.id)).toEqual(added);
-    });
+type Case = (open: OpenStore) => Promise<void>;
 
-    it("get() of an unknown id is undefined", async () => {
-      expect(await store.get("no-such-id")).toBeUndefined();
-    });
+/** Opens a store on a manual clock, runs `body`, and always closes it. */
+async function withStore(
+  open: OpenStore,
+  body: (store: Store, clock: ReturnType<typeof manualClock>) => Promise<void>,
+  retention?: Retention,
+): Promise<void> {
+  const clock = manualClock();
+  const store = await open({ now: clock.now, retention });
+  try {
+    await body(store, clock);
+  } finally {
+    await store.close();
+  }
+}
 
-    it("instancesOf() lists every instance of a name and no other", async () => {
-      const a = instance({ name: "billing" });
-      const b = instance({ name: "billing", address: "http://10.0.0.2:8080" });
-      const other = instance({ name: "search" });
-      for (const added of [a, b, other]) await store.add(added);
-      const ids = (await store.instancesOf("billing")).map((found) => found.id).sort();
-      expect(ids).toEqual([a.id, b.id].sort());
-      expect(await store.instancesOf("unknown")).toHaveLength(0);
-    });
+const cases: Record<string, Case> = {
+  "register() stamps its times from the store's clock and get() returns the same value": (open) =>
+    withStore(open, async (store, clock) => {
+      const added = await store.register(newInstance({ meta: { zone: "a" }, ttl: 2.5 }));
+      assert.deepEqual(plain(added), {
+        ...newInstance({ id: added.id, meta: { zone: "a" }, ttl: 2.5 }),
+        registeredAt: clock.now(),
+        expiresAt: clock.now() + 2_500,
+      });
+      assert.deepEqual(plain(await store.get(added.id)), plain(added));
+    }),
 
-    it("remove() takes one instance and keeps its siblings", async () => {
-      const a = instance();
-      const b = instance();
-      const c = instance();
-      for (const added of [a, b, c]) await store.add(added);
-      expect((await store.remove(a.id))?.id).toBe(a.id);
-      expect(await store.get(a.id)).toBeUndefined();
-      const left = (await store.instancesOf("billing")).map((found) => found.id).sort();
-      expect(left).toEqual([b.id, c.id].sort());
-    });
+  "get() of an unknown or expired id is undefined": (open) =>
+    withStore(open, async (store, clock) => {
+      assert.equal(await store.get("no-such-id"), undefined);
+      const added = await store.register(newInstance({ ttl: 1 }));
+      clock.advance(999);
+      assert.equal((await store.get(added.id))?.id, added.id);
+      clock.advance(1);
+      assert.equal(await store.get(added.id), undefined);
+    }),
 
-    it("remove() of an unknown or removed id is undefined", async () => {
-      const a = instance();
-      await store.add(a);
-      await store.remove(a.id);
-      expect(await store.remove(a.id)).toBeUndefined();
-      expect(await store.remove("no-such-id")).toBeUndefined();
-      expect(await store.instancesOf(a.name)).toHaveLength(0);
-    });
+  "register() with an id already stored fails and changes nothing": (open) =>
+    withStore(open, async (store) => {
+      const added = await store.register(newInstance());
+      const index = store.index();
+      await assert.rejects(store.register(newInstance({ id: added.id, name: "other" })), DuplicateIdError);
+      assert.equal(store.index(), index);
+      assert.deepEqual((await store.list("other")).instances, []);
+      assert.equal((await store.get(added.id))?.name, "billing");
+    }),
 
-    it("renew() moves the expiry of a live instance", async () => {
-      const a = instance({ expiresAt: 31_000 });
-      await store.add(a);
-      expect((await store.renew(a.id, 50_000, 20_000))?.expiresAt).toBe(50_000);
-      expect((await store.get(a.id))?.expiresAt).toBe(50_000);
-    });
+  "list() returns the live instances of one name, oldest first": (open) =>
+    withStore(open, async (store, clock) => {
+      const first = await store.register(newInstance({ ttl: 10 }));
+      clock.advance(1);
+      const second = await store.register(newInstance({ ttl: 100 }));
+      await store.register(newInstance({ name: "search" }));
+      assert.deepEqual(ids((await store.list("billing")).instances), [first.id, second.id]);
+      clock.advance(10_000);
+      assert.deepEqual(ids((await store.list("billing")).instances), [second.id]);
+      assert.deepEqual(await store.list("unknown"), { index: NEVER_CHANGED, instances: [] });
+    }),
 
-    it("renew() refuses an expired or unknown instance", async () => {
-      const a = instance({ expiresAt: 31_000 });
-      await store.add(a);
-      expect(await store.renew(a.id, 70_000, 31_000)).toBeUndefined();
-      expect((await store.get(a.id))?.expiresAt).toBe(31_000);
-      expect(await store.renew("no-such-id", 70_000, 0)).toBeUndefined();
-    });
-
-    it("takeExpired() removes exactly the expired instances, earliest first", async () => {
-      const late = instance({ expiresAt: 5_000 });
-      const early = instance({ expiresAt: 3_000 });
-      const live = instance({ expiresAt: 9_000 });
-      for (const added of [late, early, live]) await store.add(added);
-      const expired = await store.takeExpired(5_000, 100);
-      expect(expired.map((found) => found.id)).toEqual([early.id, late.id]);
-      expect(await store.get(early.id)).toBeUndefined();
-      expect((await store.instancesOf("billing")).map((found) => found.id)).toEqual([live.id]);
-      expect(await store.takeExpired(5_000, 100)).toHaveLength(0);
-    });
-
-    it("takeExpired() skips renewed and removed instances", async () => {
-      const renewed = instance({ expiresAt: 3_000 });
-      const removed = instance({ expiresAt: 3_000 });
-      const expiring = instance({ expiresAt: 3_000 });
-      for (const added of [renewed, removed, expiring]) await store.add(added);
-      await store.renew(renewed.id, 10_000, 2_000);
-      await store.remove(removed.id);
-      expect((await store.takeExpired(4_000, 100)).map((found) => found.id)).toEqual([expiring.id]);
-      expect((await store.get(renewed.id))?.expiresAt).toBe(10_000);
-      expect((await store.takeExpired(10_000, 100)).map((found) => found.id)).toEqual([renewed.id]);
-    });
-
-    it("takeExpired() returns at most limit instances per call and the rest later", async () => {
-      for (let i = 0; i < 25; i++) await store.add(instance({ expiresAt: 1_000 + i }));
-      const seen = new Set<string>();
-      for (let call = 0; call < 10 && seen.size < 25; call++) {
-        const batch = await store.takeExpired(2_000, 10);
-        expect(batch.length).toBeLessThanOrEqual(10);
-        for (const found of batch) seen.add(found.id);
+  "list() and pick() filter by meta, every key equal": (open) =>
+    withStore(open, async (store) => {
+      const euBlue = await store.register(newInstance({ meta: { zone: "eu", color: "blue" } }));
+      const euGreen = await store.register(newInstance({ meta: { zone: "eu", color: "green" } }));
+      await store.register(newInstance({ meta: { zone: "us", color: "blue" } }));
+      await store.register(newInstance());
+      assert.deepEqual(sortedIds((await store.list("billing", { zone: "eu" })).instances), [euBlue.id, euGreen.id].sort());
+      assert.deepEqual(ids((await store.list("billing", { zone: "eu", color: "green" })).instances), [euGreen.id]);
+      assert.deepEqual((await store.list("billing", { zone: "ap" })).instances, []);
+      for (let draw = 0; draw < 20; draw++) {
+        assert.equal((await store.pick("billing", Math.random, { zone: "eu", color: "blue" }))?.id, euBlue.id);
       }
-      expect(seen.size).toBe(25);
-      expect(await store.instancesOf("billing")).toHaveLength(0);
-    });
+      assert.equal(await store.pick("billing", Math.random, { zone: "ap" }), undefined);
+    }),
 
-    it("keeps thousands of instances over many names consistent through churn", async () => {
+  "pick() draws each live instance with the random given, never an expired one": (open) =>
+    withStore(open, async (store, clock) => {
+      const added: Instance[] = [];
+      for (let i = 0; i < 4; i++) added.push(await store.register(newInstance({ ttl: i === 0 ? 1 : 30 })));
+      const seen = new Set<string>();
+      for (const draw of [0, 0.25, 0.5, 0.75, 0.99]) seen.add((await store.pick("billing", () => draw))!.id);
+      assert.deepEqual([...seen].sort(), sortedIds(added));
+      clock.advance(1_000);
+      for (const draw of [0, 0.25, 0.5, 0.75, 0.99]) assert.notEqual((await store.pick("billing", () => draw))!.id, added[0].id);
+      assert.equal(await store.pick("nobody", Math.random), undefined);
+    }),
+
+  "deregister() removes one live instance and keeps its siblings": (open) =>
+    withStore(open, async (store) => {
+      const [a, b, c] = [await store.register(newInstance()), await store.register(newInstance()), await store.register(newInstance())];
+      assert.equal((await store.deregister(b.id))?.id, b.id);
+      assert.equal(await store.get(b.id), undefined);
+      assert.deepEqual(sortedIds((await store.list("billing")).instances), [a.id, c.id].sort());
+      assert.equal(await store.deregister(b.id), undefined);
+      assert.equal(await store.deregister("no-such-id"), undefined);
+    }),
+
+  "deregister() of an expired instance is undefined, and its expiry is recorded": (open) =>
+    withStore(open, async (store, clock) => {
+      const added = await store.register(newInstance({ ttl: 1 }));
+      clock.advance(1_000);
+      assert.equal(await store.deregister(added.id), undefined);
+      assert.deepEqual(await store.expire(100), { expired: 1, more: false });
+      const feed = await store.changesSince(NEVER_CHANGED);
+      assert.deepEqual(feed?.changes.map((change) => change.type), ["register", "expire"]);
+    }),
+
+  "heartbeat() renews a live instance for its own TTL without making a change": (open) =>
+    withStore(open, async (store, clock) => {
+      const short = await store.register(newInstance({ ttl: 0.5 }));
+      const long = await store.register(newInstance({ ttl: 60 }));
+      const index = store.index();
+      clock.advance(400);
+      assert.equal((await store.heartbeat(short.id))?.expiresAt, clock.now() + 500);
+      assert.equal((await store.heartbeat(long.id))?.expiresAt, clock.now() + 60_000);
+      assert.equal(store.index(), index);
+      assert.equal(store.nameIndex("billing"), index);
+      assert.deepEqual((await store.changesSince(index))?.changes, []);
+      clock.advance(499);
+      assert.equal((await store.get(short.id))?.expiresAt, clock.now() + 1);
+    }),
+
+  "heartbeat() refuses an expired or unknown instance": (open) =>
+    withStore(open, async (store, clock) => {
+      const added = await store.register(newInstance({ ttl: 1 }));
+      clock.advance(1_000);
+      assert.equal(await store.heartbeat(added.id), undefined);
+      assert.equal(await store.heartbeat("no-such-id"), undefined);
+      assert.equal(await store.get(added.id), undefined);
+    }),
+
+  "instances handed out never change afterwards": (open) =>
+    withStore(open, async (store, clock) => {
+      const added = await store.register(newInstance({ meta: { zone: "a" } }));
+      const before = plain(added);
+      const listed = (await store.list("billing")).instances;
+      clock.advance(1_000);
+      await store.heartbeat(added.id);
+      await store.updateMeta(added.id, () => ({ zone: "b" }));
+      assert.deepEqual(plain(added), before);
+      assert.deepEqual(plain(listed[0]), before);
+      assert.equal(listed.length, 1);
+      assert.equal((await store.get(added.id))?.meta.zone, "b");
+    }),
+
+  "every change moves the global index up; heartbeats and reads do not": (open) =>
+    withStore(open, async (store, clock) => {
+      const seen = [store.index()];
+      const step = () => {
+        assert.ok(store.index() > seen.at(-1)!, `index ${store.index()} after ${seen.at(-1)}`);
+        seen.push(store.index());
+      };
+      assert.ok(Number.isInteger(seen[0]) && seen[0] >= NEVER_CHANGED);
+      const a = await store.register(newInstance({ ttl: 1 }));
+      step();
+      const b = await store.register(newInstance({ ttl: 30 }));
+      step();
+      await store.updateMeta(b.id, () => ({ v: "2" }));
+      step();
+      await store.heartbeat(b.id);
+      await store.list("billing");
+      await store.services();
+      assert.equal(store.index(), seen.at(-1));
+      clock.advance(1_000);
+      await store.expire(100);
+      step();
+      await store.deregister(b.id);
+      step();
+      assert.equal((await store.get(a.id)), undefined);
+    }),
+
+  "a name's index is its latest change's, and changes to other names never move it": (open) =>
+    withStore(open, async (store) => {
+      const billing = await store.register(newInstance({ name: "billing" }));
+      const billingIndex = store.index();
+      assert.equal(store.nameIndex("billing"), billingIndex);
+      assert.equal((await store.list("billing")).index, billingIndex);
+      const payments = await store.register(newInstance({ name: "payments" }));
+      await store.updateMeta(payments.id, () => ({ v: "2" }));
+      await store.deregister(payments.id);
+      assert.equal(store.nameIndex("billing"), billingIndex);
+      assert.equal((await store.list("billing")).index, billingIndex);
+      assert.equal(store.nameIndex("payments"), store.index());
+      await store.updateMeta(billing.id, () => ({ v: "2" }));
+      assert.equal(store.nameIndex("billing"), store.index());
+    }),
+
+  "a name never registered reports NEVER_CHANGED whatever else changes": (open) =>
+    withStore(open, async (store) => {
+      assert.equal(store.nameIndex("ghost"), NEVER_CHANGED);
+      const other = await store.register(newInstance({ name: "other" }));
+      await store.deregister(other.id);
+      assert.equal(store.nameIndex("ghost"), NEVER_CHANGED);
+      assert.equal((await store.list("ghost")).index, NEVER_CHANGED);
+      assert.ok(store.index() > NEVER_CHANGED);
+    }),
+
+  "updateMeta() replaces meta with update(current); an update that changes nothing is not a change": (open) =>
+    withStore(open, async (store) => {
+      const added = await store.register(newInstance({ meta: { zone: "a", tier: "1" } }));
+      const updated = await store.updateMeta(added.id, (meta) => ({ ...meta, zone: "b" }));
+      assert.deepEqual(updated?.meta, { zone: "b", tier: "1" });
+      assert.equal(updated?.expiresAt, added.expiresAt);
+      const index = store.index();
+      const same = await store.updateMeta(added.id, (meta) => ({ tier: "1", zone: meta.zone }));
+      assert.deepEqual(same?.meta, { zone: "b", tier: "1" });
+      assert.equal(store.index(), index);
+      const feed = await store.changesSince(index - 1);
+      assert.deepEqual(feed?.changes.map((change) => [change.type, change.instance.meta]), [["update", { zone: "b", tier: "1" }]]);
+    }),
+
+  "updateMeta() that throws changes nothing; of an expired or unknown id it is undefined": (open) =>
+    withStore(open, async (store, clock) => {
+      const added = await store.register(newInstance({ ttl: 1, meta: { zone: "a" } }));
+      const index = store.index();
+      await assert.rejects(store.updateMeta(added.id, () => {
+        throw new Error("too many keys");
+      }), /too many keys/);
+      assert.equal(store.index(), index);
+      assert.deepEqual((await store.get(added.id))?.meta, { zone: "a" });
+      assert.equal(await store.updateMeta("no-such-id", () => ({})), undefined);
+      clock.advance(1_000);
+      assert.equal(await store.updateMeta(added.id, () => ({ zone: "b" })), undefined);
+    }),
+
+  "expire() removes exactly the expired instances, each against its own TTL": (open) =>
+    withStore(open, async (store, clock) => {
+      const short = await store.register(newInstance({ ttl: 1 }));
+      const medium = await store.register(newInstance({ ttl: 2 }));
+      const long = await store.register(newInstance({ ttl: 3 }));
+      clock.advance(2_000);
+      assert.deepEqual(await store.expire(100), { expired: 2, more: false });
+      assert.deepEqual(ids((await store.list("billing")).instances), [long.id]);
+      const feed = await store.changesSince(store.index() - 2);
+      assert.deepEqual(feed?.changes.map((change) => [change.type, change.instance.id]), [
+        ["expire", short.id],
+        ["expire", medium.id],
+      ]);
+      assert.deepEqual(await store.expire(100), { expired: 0, more: false });
+    }),
+
+  "expire() skips renewed and deregistered instances": (open) =>
+    withStore(open, async (store, clock) => {
+      const renewed = await store.register(newInstance({ ttl: 3 }));
+      const removed = await store.register(newInstance({ ttl: 3 }));
+      const expiring = await store.register(newInstance({ ttl: 3 }));
+      clock.advance(2_000);
+      await store.heartbeat(renewed.id);
+      await store.deregister(removed.id);
+      clock.advance(1_000);
+      assert.equal((await store.expire(100)).expired, 1);
+      assert.equal(await store.get(expiring.id), undefined);
+      assert.equal((await store.get(renewed.id))?.expiresAt, clock.now() + 2_000);
+      clock.advance(2_000);
+      assert.equal((await store.expire(100)).expired, 1);
+      assert.equal(await store.get(renewed.id), undefined);
+    }),
+
+  "expire() looks at no more than limit candidates per call and says when more may remain": (open) =>
+    withStore(open, async (store, clock) => {
+      for (let i = 0; i < 25; i++) await store.register(newInstance({ ttl: 1 + i / 1000 }));
+      clock.advance(2_000);
+      let total = 0;
+      for (let call = 0; call < 10; call++) {
+        const { expired, more } = await store.expire(10);
+        assert.ok(expired <= 10);
+        total += expired;
+        if (!more) break;
+      }
+      assert.equal(total, 25);
+      assert.deepEqual((await store.list("billing")).instances, []);
+    }),
+
+  "services() lists every name with live instances, sorted, with counts": (open) =>
+    withStore(open, async (store, clock) => {
+      await store.register(newInstance({ name: "search" }));
+      await store.register(newInstance({ name: "billing" }));
+      await store.register(newInstance({ name: "billing" }));
+      await store.register(newInstance({ name: "ephemeral", ttl: 1 }));
+      const gone = await store.register(newInstance({ name: "gone" }));
+      await store.deregister(gone.id);
+      clock.advance(1_000);
+      assert.deepEqual(await store.services(), {
+        index: store.index(),
+        services: [{ name: "billing", instances: 2 }, { name: "search", instances: 1 }],
+      });
+    }),
+
+  "snapshot() is every live instance of the names asked, at the global index": (open) =>
+    withStore(open, async (store) => {
+      const billing = await store.register(newInstance({ name: "billing" }));
+      const search = await store.register(newInstance({ name: "search" }));
+      const other = await store.register(newInstance({ name: "other" }));
+      const all = await store.snapshot();
+      assert.equal(all.index, store.index());
+      assert.deepEqual(ids(all.instances), [billing.id, search.id, other.id]);
+      const some = await store.snapshot(new Set(["billing", "search", "ghost"]));
+      assert.deepEqual(sortedIds(some.instances), [billing.id, search.id].sort());
+      assert.deepEqual((await store.snapshot(new Set(["ghost"]))).instances, []);
+    }),
+
+  "changesSince() returns the changes after an index to the names asked, oldest first": (open) =>
+    withStore(open, async (store) => {
+      const start = store.index();
+      const a = await store.register(newInstance({ name: "billing" }));
+      const b = await store.register(newInstance({ name: "search" }));
+      await store.updateMeta(a.id, () => ({ v: "2" }));
+      await store.deregister(b.id);
+      const all = await store.changesSince(start);
+      assert.equal(all?.index, store.index());
+      assert.deepEqual(all?.changes.map((change) => [change.type, change.instance.name]), [
+        ["register", "billing"],
+        ["register", "search"],
+        ["update", "billing"],
+        ["deregister", "search"],
+      ]);
+      const indices = all!.changes.map((change) => change.index);
+      assert.deepEqual(indices, [...indices].sort((x, y) => x - y));
+      assert.equal(new Set(indices).size, indices.length);
+      assert.equal(indices.at(-1), store.index());
+      const billing = await store.changesSince(start, new Set(["billing"]));
+      assert.deepEqual(billing?.changes.map((change) => change.type), ["register", "update"]);
+      const after = await store.changesSince(indices[1], new Set(["search"]));
+      assert.deepEqual(after?.changes.map((change: Change) => change.type), ["deregister"]);
+      assert.deepEqual(await store.changesSince(store.index()), { index: store.index(), changes: [] });
+      assert.equal(await store.changesSince(store.index() + 1), undefined);
+    }),
+
+  "changesSince() keeps at least the last `changes` changes, and says when older ones are gone": (open) =>
+    withStore(open, async (store, clock) => {
+      const start = store.index();
+      for (let i = 0; i < 30; i++) {
+        await store.register(newInstance({ name: `svc-${i % 3}` }));
+        clock.advance(10);
+      }
+      const kept = await store.changesSince(store.index() - 5);
+      assert.equal(kept?.changes.length, 5);
+      assert.equal(await store.changesSince(start), undefined);
+      // The oldest retained change is found from just before it, not from further back.
+      let from = store.index() - 5;
+      while ((await store.changesSince(from - 1)) !== undefined) from--;
+      assert.ok(store.index() - from >= 5, `kept ${store.index() - from} changes`);
+    }, { changes: 5, ms: 50 }),
+
+  "changesSince() keeps the changes of the last `ms`, however many": (open) =>
+    withStore(open, async (store, clock) => {
+      const start = store.index();
+      for (let i = 0; i < 20; i++) await store.register(newInstance());
+      clock.advance(50);
+      await store.register(newInstance());
+      assert.equal((await store.changesSince(start))?.changes.length, 21);
+      clock.advance(1);
+      await store.register(newInstance());
+      assert.equal(await store.changesSince(start), undefined);
+      assert.equal((await store.changesSince(store.index() - 2))?.changes.length, 2);
+    }, { changes: 1, ms: 50 }),
+
+  "a name left empty is forgotten with its history; its index falls to NEVER_CHANGED below reapedIndex()": (open) =>
+    withStore(open, async (store, clock) => {
+      assert.equal(store.reapedIndex(), NEVER_CHANGED);
+      const gone = await store.register(newInstance({ name: "gone" }));
+      await store.deregister(gone.id);
+      const lastChange = store.nameIndex("gone");
+      const kept = await store.register(newInstance({ name: "kept" }));
+      for (let i = 0; i < 5; i++) {
+        clock.advance(100);
+        await store.register(newInstance({ name: "churn" }));
+      }
+      assert.equal(store.nameIndex("gone"), NEVER_CHANGED);
+      assert.ok(store.reapedIndex() >= lastChange, `reaped ${store.reapedIndex()} < ${lastChange}`);
+      assert.ok(store.reapedIndex() < store.index());
+      assert.ok(store.nameIndex("kept") > NEVER_CHANGED, "a name with instances keeps its index");
+      assert.equal((await store.get(kept.id))?.id, kept.id);
+    }, { changes: 2, ms: 50 }),
+
+  "listeners get each committed change; one that throws fails neither the write nor the others": (open) =>
+    withStore(open, async (store, clock) => {
+      const seen: string[] = [];
+      store.subscribe(() => {
+        throw new Error("a broken listener");
+      });
+      const unsubscribe = store.subscribe((changes) => {
+        for (const change of changes) seen.push(`${change.index} ${change.type} ${change.instance.name}`);
+      });
+      const a = await store.register(newInstance({ name: "billing", ttl: 1 }));
+      const b = await store.register(newInstance({ name: "search" }));
+      await store.heartbeat(b.id);
+      await store.updateMeta(b.id, () => ({ v: "2" }));
+      await store.deregister(b.id);
+      clock.advance(1_000);
+      assert.equal((await store.expire(100)).expired, 1);
+      const index = store.index();
+      assert.deepEqual(seen, [
+        `${index - 4} register billing`,
+        `${index - 3} register search`,
+        `${index - 2} update search`,
+        `${index - 1} deregister search`,
+        `${index} expire billing`,
+      ]);
+      assert.equal(await store.get(a.id), undefined);
+      unsubscribe();
+      await store.register(newInstance());
+      assert.equal(seen.length, 5);
+    }),
+
+  "keeps thousands of instances over many names consistent through churn": (open) =>
+    withStore(open, async (store) => {
       const live = new Map<string, Instance>();
       for (let i = 0; i < 2_000; i++) {
-        const added = instance({ name: `svc-${i % 37}`, expiresAt: 10_000 + i });
-        await store.add(added);
+        const added = await store.register(newInstance({ name: `svc-${i % 37}`, ttl: 10 + i }));
         live.set(added.id, added);
       }
       let i = 0;
       for (const id of [...live.keys()]) {
         if (i++ % 3 === 0) {
-          await store.remove(id);
+          await store.deregister(id);
           live.delete(id);
         }
       }
       for (let n = 0; n < 37; n++) {
         const expected = [...live.values()].filter((found) => found.name === `svc-${n}`).map((found) => found.id).sort();
-        const actual = (await store.instancesOf(`svc-${n}`)).map((found) => found.id).sort();
-        expect(actual).toEqual(expected);
+        assert.deepEqual(sortedIds((await store.list(`svc-${n}`)).instances), expected);
       }
-    });
+      assert.equal((await store.snapshot()).instances.length, live.size);
+    }),
+};
+
+/** Registers every case under `describe(<backend> store conformance)` with the runner given. */
+export function storeConformance(
+  backend: string,
+  open: OpenStore,
+  runner: Runner,
+  { skip = {} }: ConformanceOptions = {},
+): void {
+  for (const name of Object.keys(skip)) {
+    if (!(name in cases)) throw new Error(`${backend}: skips an unknown conformance case: ${name}`);
+  }
+  runner.describe(`${backend} store conformance`, () => {
+    for (const [name, body] of Object.entries(cases)) {
+      if (name in skip) runner.skip(`${name} (skipped: ${skip[name]})`, () => body(open));
+      else runner.test(name, () => body(open));
+    }
   });
 }

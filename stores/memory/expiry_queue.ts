@@ -1,15 +1,21 @@
 /**
- * A binary min-heap of items ordered by a due time. The memory store keeps one entry per
- * instance in it and re-queues lazily: a heartbeat only moves `expiresAt` on the record, and
- * the sweep, finding an entry whose instance was renewed, pushes it back at its new time.
- * So heartbeats cost O(1) and a sweep costs O((expired + renewed since queued) · log n).
+ * A binary min-heap of items ordered by a due time, each item knowing its position so it can
+ * be removed or swapped for another in place.
+ *
+ * The memory store keeps one entry per instance and re-queues lazily: a heartbeat makes a new
+ * instance value that takes the old one's place (same due time), and the sweep, finding an
+ * entry whose instance has been renewed since, moves it down to its new expiry. So heartbeats
+ * cost O(1), a deregistration O(log n) (its entry leaves at once, so memory follows what is
+ * registered), and a sweep O((expired + renewed since queued) · log n).
  *
  * @module
  */
 
-/** What the queue orders: anything with a mutable due time. */
+/** What the queue orders: a mutable due time, and the position the queue keeps up to date. */
 export interface Queued {
   dueAt: number;
+  /** Index in the heap, or -1 when not queued. */
+  queuePosition: number;
 }
 
 export class ExpiryQueue<T extends Queued> {
@@ -20,16 +26,8 @@ export class ExpiryQueue<T extends Queued> {
   }
 
   push(item: T): void {
-    const heap = this.#heap;
-    heap.push(item);
-    let child = heap.length - 1;
-    while (child > 0) {
-      const parent = (child - 1) >> 1;
-      if (heap[parent].dueAt <= item.dueAt) break;
-      heap[child] = heap[parent];
-      child = parent;
-    }
-    heap[child] = item;
+    this.#heap.push(item);
+    this.#up(this.#heap.length - 1, item);
   }
 
   /** The earliest item, without removing it. */
@@ -39,24 +37,74 @@ export class ExpiryQueue<T extends Queued> {
 
   /** Removes and returns the earliest item. */
   pop(): T | undefined {
-    const heap = this.#heap;
-    const first = heap[0];
-    const last = heap.pop();
-    if (heap.length === 0 || last === undefined) return first;
-    let parent = 0;
-    for (;;) {
-      let child = 2 * parent + 1;
-      if (child >= heap.length) break;
-      if (child + 1 < heap.length && heap[child + 1].dueAt < heap[child].dueAt) child++;
-      if (heap[child].dueAt >= last.dueAt) break;
-      heap[parent] = heap[child];
-      parent = child;
-    }
-    heap[parent] = last;
+    const first = this.#heap[0];
+    if (first !== undefined) this.remove(first);
     return first;
   }
 
+  /** Removes `item`, wherever it is; a no-op when it is not queued. */
+  remove(item: T): void {
+    const position = item.queuePosition;
+    if (position < 0 || this.#heap[position] !== item) return;
+    item.queuePosition = -1;
+    const last = this.#heap.pop()!;
+    if (last === item) return;
+    this.#heap[position] = last;
+    last.queuePosition = position;
+    this.#reposition(position, last);
+  }
+
+  /** Puts `replacement` where `item` is, with `item`'s due time. */
+  replace(item: T, replacement: T): void {
+    const position = item.queuePosition;
+    if (position < 0 || this.#heap[position] !== item) return;
+    item.queuePosition = -1;
+    replacement.dueAt = item.dueAt;
+    replacement.queuePosition = position;
+    this.#heap[position] = replacement;
+  }
+
+  /** Moves a queued `item` to a new due time. */
+  reschedule(item: T, dueAt: number): void {
+    item.dueAt = dueAt;
+    if (item.queuePosition >= 0) this.#reposition(item.queuePosition, item);
+  }
+
   clear(): void {
+    for (const item of this.#heap) item.queuePosition = -1;
     this.#heap = [];
+  }
+
+  #reposition(position: number, item: T): void {
+    if (position > 0 && this.#heap[(position - 1) >> 1].dueAt > item.dueAt) this.#up(position, item);
+    else this.#down(position, item);
+  }
+
+  #up(position: number, item: T): void {
+    const heap = this.#heap;
+    while (position > 0) {
+      const parent = (position - 1) >> 1;
+      if (heap[parent].dueAt <= item.dueAt) break;
+      heap[position] = heap[parent];
+      heap[position].queuePosition = position;
+      position = parent;
+    }
+    heap[position] = item;
+    item.queuePosition = position;
+  }
+
+  #down(position: number, item: T): void {
+    const heap = this.#heap;
+    for (;;) {
+      let child = 2 * position + 1;
+      if (child >= heap.length) break;
+      if (child + 1 < heap.length && heap[child + 1].dueAt < heap[child].dueAt) child++;
+      if (heap[child].dueAt >= item.dueAt) break;
+      heap[position] = heap[child];
+      heap[position].queuePosition = position;
+      position = child;
+    }
+    heap[position] = item;
+    item.queuePosition = position;
   }
 }

@@ -1,149 +1,456 @@
 /**
- * The default backend: everything in process memory, gone on restart.
+ * The in-memory catalog: the default backend, and the index every persistent backend keeps in
+ * front of its file (it hands its writes to a {@link Journal} before applying them).
  *
- * Lookups read a per-name array (no copy, O(1) pick); removal swaps the last element into
- * the gap so it stays O(1); expiry runs off an {@link ExpiryQueue}.
+ * Each name's live and not-yet-swept instances sit in one array (O(1) pick; removal swaps the
+ * last element into the gap), instances by id in a Map, expiry runs off an {@link ExpiryQueue},
+ * and the history off a {@link ChangeLog}. Instances are values: a heartbeat or a patch puts a
+ * new one in the old one's place, so whatever a caller holds never changes under it.
  *
  * @module
  */
 
-import type { Instance, Store } from "../store.ts";
-import { ExpiryQueue } from "./expiry_queue.ts";
+import { DuplicateIdError } from "../errors.ts";
+import type {
+  Change,
+  ChangeBatch,
+  ChangeListener,
+  ChangeType,
+  Instance,
+  InstanceList,
+  MetaFilter,
+  NewInstance,
+  ServiceList,
+  ServiceSummary,
+  Store,
+  StoreOptions,
+} from "../store.ts";
+import { NEVER_CHANGED } from "../store.ts";
+import { ChangeLog } from "./change_log.ts";
+import { ExpiryQueue, type Queued } from "./expiry_queue.ts";
+
+/** What a persistent backend does with the catalog's writes. */
+export interface Journal {
+  /**
+   * Makes `changes` durable (the instances' rows and the history's). The catalog applies them
+   * only once this returns or resolves; if it throws, the catalog stays as it was.
+   */
+  write(changes: readonly Change[]): void | Promise<void>;
+  /** A heartbeat moved `instance`'s expiry. Not a change: it may be written later. */
+  renewed(instance: Instance): void;
+  /** Writes whatever is pending and releases the file; close() calls it after the last write. */
+  close(): Promise<void>;
+}
+
+/** What a reopened file holds, for {@link MemoryStore.restore}. */
+export interface RestoredCatalog {
+  instances: readonly Instance[];
+  /** The retained history, oldest first, with when each change was made. */
+  changes: readonly { change: Change; at: number }[];
+  /** The global index when the file was last written. */
+  index: number;
+}
+
+export interface MemoryStoreOptions extends StoreOptions {
+  /** Set by persistent backends; the memory store alone has none. */
+  journal?: Journal;
+  /** @default "memory" */
+  description?: string;
+}
+
+/** Shared by every instance registered without meta, so legacy registrations cost no object. */
+const NO_META: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
- * The one object kept per instance: the instance's fields plus the store's bookkeeping, so a
- * million instances cost one object each rather than two (the bookkeeping used to live in a
- * separate entry object, ~56 bytes more per instance). The bookkeeping is in private fields so
- * the record still looks, compares and serializes exactly like the {@link Instance} it holds.
+ * The one object kept per instance: its fields, plus the store's bookkeeping in private fields
+ * so the value still looks, compares and serializes exactly like the {@link Instance} it is.
  */
-class StoredInstance implements Instance {
+class StoredInstance implements Instance, Queued {
   readonly id: string;
   readonly name: string;
   readonly address: string;
+  readonly meta: Readonly<Record<string, string>>;
+  readonly ttl: number;
   readonly registeredAt: number;
-  expiresAt: number;
-  readonly metadata?: Readonly<Record<string, string>>;
+  readonly expiresAt: number;
   #slot = -1;
   #dueAt: number;
+  #queuePosition = -1;
 
-  constructor(instance: Instance, name: string) {
+  /** A copy of `instance`, with a new expiry or meta if given. */
+  constructor(instance: Instance, expiresAt: number = instance.expiresAt, meta: Instance["meta"] = instance.meta) {
     this.id = instance.id;
-    this.name = name;
+    this.name = instance.name;
     this.address = instance.address;
+    this.meta = meta;
+    this.ttl = instance.ttl;
     this.registeredAt = instance.registeredAt;
-    this.expiresAt = instance.expiresAt;
-    if (instance.metadata !== undefined) this.metadata = instance.metadata;
-    this.#dueAt = instance.expiresAt;
+    this.expiresAt = expiresAt;
+    this.#dueAt = expiresAt;
   }
 
-  /** Index in its name's array; -1 once removed (its queue entry is dropped when it surfaces). */
+  /** Index in its name's array; -1 once removed or replaced. */
   get slot(): number {
     return this.#slot;
   }
   set slot(slot: number) {
     this.#slot = slot;
   }
-
-  /** When the queue will next look at this instance; may lag behind `expiresAt`. */
+  /** When the queue next looks at it; at most `expiresAt`. */
   get dueAt(): number {
     return this.#dueAt;
   }
   set dueAt(dueAt: number) {
     this.#dueAt = dueAt;
   }
+  get queuePosition(): number {
+    return this.#queuePosition;
+  }
+  set queuePosition(position: number) {
+    this.#queuePosition = position;
+  }
+}
+
+interface NameEntry {
+  /** The first registration's copy of the name, shared by every sibling. */
+  readonly name: string;
+  readonly instances: StoredInstance[];
+  /** The global index of the name's latest change. */
+  index: number;
+}
+
+/**
+ * A TTL in whole milliseconds, at least 1: times are integers in every backend (SQLite's
+ * migrate.ts computes the same in SQL).
+ */
+export const ttlMs = (ttl: number): number => Math.max(1, Math.round(ttl * 1000));
+
+const withoutEmpty = (meta: Instance["meta"]) => (Object.keys(meta).length === 0 ? NO_META : meta);
+
+const isLive = (instance: Instance, now: number) => instance.expiresAt > now;
+
+function matches(meta: Readonly<Record<string, string>>, filter: MetaFilter | undefined): boolean {
+  if (filter === undefined) return true;
+  for (const key in filter) if (meta[key] !== filter[key]) return false;
+  return true;
+}
+
+function sameMeta(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
+}
+
+/** Registration order, then id: the order every backend lists instances in. */
+export function byRegistration(a: Instance, b: Instance): number {
+  return a.registeredAt - b.registeredAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export class MemoryStore implements Store {
-  readonly description: string = "memory";
-  #byId = new Map<string, StoredInstance>();
-  #byName = new Map<string, StoredInstance[]>();
-  #queue = new ExpiryQueue<StoredInstance>();
+  readonly description: string;
+  readonly #byId = new Map<string, StoredInstance>();
+  readonly #names = new Map<string, NameEntry>();
+  readonly #queue = new ExpiryQueue<StoredInstance>();
+  readonly #log: ChangeLog;
+  readonly #now: () => number;
+  readonly #journal: Journal | undefined;
+  /** See {@link reapedIndex}. */
+  #reaped = NEVER_CHANGED;
+  /** The last journaled write; each waits for it, so index order is commit order. */
+  #tail: Promise<unknown> = Promise.resolve();
 
-  /** How many instances are stored, expired ones included until they are taken. */
+  constructor({ now = Date.now, logger, retention, journal, description = "memory" }: MemoryStoreOptions = {}) {
+    this.description = description;
+    this.#now = now;
+    this.#journal = journal;
+    this.#log = new ChangeLog({ now, logger, retention, onTrim: (change) => this.#forget(change) });
+  }
+
+  /** Stored instances, expired ones included until the sweep takes them. */
   get size(): number {
     return this.#byId.size;
   }
 
-  async add(instance: Instance): Promise<void> {
-    this.insert(instance);
+  /** Entries in the expiry queue: one per stored instance. */
+  get queued(): number {
+    return this.#queue.size;
   }
 
-  async remove(id: string): Promise<Instance | undefined> {
-    return this.delete(id);
+  /** Names with instances or retained history. */
+  get names(): number {
+    return this.#names.size;
+  }
+
+  /** Changes kept in the history. */
+  get retainedChanges(): number {
+    return this.#log.size;
+  }
+
+  /** The index of the oldest change kept in the history; one above the global index when none is. */
+  get oldestRetainedIndex(): number {
+    return this.#log.oldestIndex;
+  }
+
+  /** Subscribed change listeners. */
+  get listenerCount(): number {
+    return this.#log.listenerCount;
+  }
+
+  /** Loads a reopened file's catalog; call once, before anything else. */
+  restore({ instances, changes, index }: RestoredCatalog): void {
+    // A file from before the history existed holds instances but no change: count its
+    // contents as one, so that their names' index is above NEVER_CHANGED.
+    this.#log.restore(changes, instances.length > 0 ? Math.max(index, NEVER_CHANGED + 1) : index);
+    for (const instance of instances) this.#insert(new StoredInstance(instance), NEVER_CHANGED);
+    for (const { change } of changes) {
+      (this.#names.get(change.instance.name) ?? this.#entry(change.instance.name)).index = change.index;
+    }
+    // A name whose latest change has aged out changed at the latest just before the oldest
+    // change kept, which is the most precise index it can report.
+    const lostUpTo = changes.length > 0 ? changes[0].change.index - 1 : this.#log.index;
+    const floor = Math.max(NEVER_CHANGED + 1, lostUpTo);
+    for (const entry of this.#names.values()) if (entry.index === NEVER_CHANGED) entry.index = floor;
+    // Any change lost with the history may have been to a name that is now unknown.
+    this.#reaped = Math.max(NEVER_CHANGED, lostUpTo);
+  }
+
+  index(): number {
+    return this.#log.index;
+  }
+
+  nameIndex(name: string): number {
+    return this.#names.get(name)?.index ?? NEVER_CHANGED;
+  }
+
+  reapedIndex(): number {
+    return this.#reaped;
+  }
+
+  register(instance: NewInstance): Promise<Instance> {
+    return this.#write(async () => {
+      if (this.#byId.has(instance.id)) throw new DuplicateIdError(instance.id);
+      const now = this.#now();
+      const entry = this.#names.get(instance.name);
+      const stored = new StoredInstance({
+        id: instance.id,
+        name: entry?.name ?? instance.name,
+        address: instance.address,
+        meta: withoutEmpty(instance.meta),
+        ttl: instance.ttl,
+        registeredAt: now,
+        expiresAt: now + ttlMs(instance.ttl),
+      });
+      const [change] = this.#changes("register", [stored]);
+      await this.#journal?.write([change]);
+      this.#insert(stored, change.index);
+      this.#log.append([change]);
+      return stored;
+    });
+  }
+
+  deregister(id: string): Promise<Instance | undefined> {
+    return this.#write(async () => {
+      const stored = this.#byId.get(id);
+      // An expired one is left for the sweep, which records its expiry.
+      if (!stored || !isLive(stored, this.#now())) return undefined;
+      const [change] = this.#changes("deregister", [stored]);
+      await this.#journal?.write([change]);
+      const current = this.#byId.get(id)!; // a heartbeat may have replaced it meanwhile
+      this.#remove(current, change.index);
+      this.#log.append([{ ...change, instance: current }]);
+      return current;
+    });
+  }
+
+  async heartbeat(id: string): Promise<Instance | undefined> {
+    const stored = this.#byId.get(id);
+    const now = this.#now();
+    if (!stored || !isLive(stored, now)) return undefined;
+    const renewed = new StoredInstance(stored, now + ttlMs(stored.ttl));
+    this.#replace(stored, renewed);
+    this.#journal?.renewed(renewed);
+    return renewed;
+  }
+
+  updateMeta(
+    id: string,
+    update: (meta: Readonly<Record<string, string>>) => Readonly<Record<string, string>>,
+  ): Promise<Instance | undefined> {
+    return this.#write(async () => {
+      const stored = this.#byId.get(id);
+      if (!stored || !isLive(stored, this.#now())) return undefined;
+      const meta = withoutEmpty(update(stored.meta));
+      if (sameMeta(meta, stored.meta)) return stored;
+      const [change] = this.#changes("update", [new StoredInstance(stored, stored.expiresAt, meta)]);
+      await this.#journal?.write([change]);
+      const current = this.#byId.get(id)!;
+      const updated = current === stored ? (change.instance as StoredInstance) : new StoredInstance(current, current.expiresAt, meta);
+      this.#replace(current, updated);
+      this.#names.get(updated.name)!.index = change.index;
+      this.#log.append([{ ...change, instance: updated }]);
+      return updated;
+    });
   }
 
   async get(id: string): Promise<Instance | undefined> {
-    return this.#byId.get(id);
+    const stored = this.#byId.get(id);
+    return stored && isLive(stored, this.#now()) ? stored : undefined;
   }
 
-  async instancesOf(name: string): Promise<readonly Instance[]> {
-    return this.#byName.get(name) ?? [];
+  async list(name: string, filter?: MetaFilter): Promise<InstanceList> {
+    const entry = this.#names.get(name);
+    if (!entry) return { index: NEVER_CHANGED, instances: [] };
+    const now = this.#now();
+    const instances = entry.instances.filter((instance) => isLive(instance, now) && matches(instance.meta, filter));
+    return { index: entry.index, instances: instances.sort(byRegistration) };
   }
 
-  async renew(id: string, expiresAt: number, now: number): Promise<Instance | undefined> {
-    return this.extend(id, expiresAt, now);
+  async pick(name: string, random: () => number, filter?: MetaFilter): Promise<Instance | undefined> {
+    const instances = this.#names.get(name)?.instances;
+    if (instances === undefined || instances.length === 0) return undefined;
+    const now = this.#now();
+    if (filter === undefined) {
+      // The common case costs one draw; expired instances awaiting the sweep, or a filter,
+      // cost a pass over the name's instances.
+      const first = instances[Math.floor(random() * instances.length)];
+      if (isLive(first, now)) return first;
+    }
+    const candidates = instances.filter((instance) => isLive(instance, now) && matches(instance.meta, filter));
+    return candidates.length === 0 ? undefined : candidates[Math.floor(random() * candidates.length)];
   }
 
-  async takeExpired(now: number, limit: number): Promise<Instance[]> {
-    return this.expire(now, limit);
+  async services(): Promise<ServiceList> {
+    const now = this.#now();
+    const services: ServiceSummary[] = [];
+    for (const entry of this.#names.values()) {
+      let live = 0;
+      for (const instance of entry.instances) if (isLive(instance, now)) live++;
+      if (live > 0) services.push({ name: entry.name, instances: live });
+    }
+    services.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { index: this.#log.index, services };
+  }
+
+  async snapshot(names?: ReadonlySet<string>): Promise<InstanceList> {
+    const now = this.#now();
+    const instances: Instance[] = [];
+    const add = (entry: NameEntry | undefined) => {
+      if (entry) for (const instance of entry.instances) if (isLive(instance, now)) instances.push(instance);
+    };
+    if (names === undefined) for (const entry of this.#names.values()) add(entry);
+    else for (const name of names) add(this.#names.get(name));
+    return { index: this.#log.index, instances: instances.sort(byRegistration) };
+  }
+
+  async changesSince(index: number, names?: ReadonlySet<string>): Promise<ChangeBatch | undefined> {
+    return this.#log.since(index, names);
+  }
+
+  expire(limit: number): Promise<{ expired: number; more: boolean }> {
+    return this.#write(async () => {
+      const now = this.#now();
+      const expired: StoredInstance[] = [];
+      // Renewed entries moved down the queue count against the limit too, so one call's work
+      // stays bounded however many heartbeats came since the last sweep.
+      let steps = 0;
+      for (; steps < limit; steps++) {
+        const head = this.#queue.peek();
+        if (!head || head.dueAt > now) break;
+        if (isLive(head, now)) {
+          this.#queue.reschedule(head, head.expiresAt);
+        } else {
+          this.#queue.remove(head);
+          expired.push(head);
+        }
+      }
+      if (expired.length === 0) return { expired: 0, more: steps === limit };
+      const changes = this.#changes("expire", expired);
+      try {
+        await this.#journal?.write(changes);
+      } catch (error) {
+        for (const instance of expired) this.#queue.push(instance);
+        throw error;
+      }
+      for (const change of changes) this.#remove(change.instance as StoredInstance, change.index);
+      this.#log.append(changes);
+      return { expired: expired.length, more: steps === limit };
+    });
+  }
+
+  subscribe(listener: ChangeListener): () => void {
+    return this.#log.subscribe(listener);
   }
 
   async close(): Promise<void> {
+    await this.#tail;
+    await this.#journal?.close();
     this.#byId.clear();
-    this.#byName.clear();
+    this.#names.clear();
     this.#queue.clear();
+    this.#log.clear();
   }
 
-  // The synchronous core, for stores that keep this one as their in-memory index.
+  /**
+   * Runs a write. Without a journal it runs at once (nothing in it waits); with one, writes
+   * run one at a time in call order, so each sees the state its predecessor left.
+   */
+  #write<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#journal === undefined) return operation();
+    const result = this.#tail.then(operation);
+    this.#tail = result.catch(() => {});
+    return result;
+  }
 
-  insert(instance: Instance): void {
-    let siblings = this.#byName.get(instance.name);
-    if (!siblings) this.#byName.set(instance.name, (siblings = []));
-    // Siblings share one name string: each parsed request body brings its own copy.
-    const stored = new StoredInstance(instance, siblings.length > 0 ? siblings[0].name : instance.name);
-    stored.slot = siblings.length;
-    siblings.push(stored);
+  /** The changes of `type` for `instances`, at the next indices; not yet applied. */
+  #changes(type: ChangeType, instances: readonly StoredInstance[]): Change[] {
+    let index = this.#log.index;
+    return instances.map((instance) => ({ index: ++index, type, instance }));
+  }
+
+  #entry(name: string): NameEntry {
+    const entry: NameEntry = { name, instances: [], index: NEVER_CHANGED };
+    this.#names.set(name, entry);
+    return entry;
+  }
+
+  #insert(stored: StoredInstance, index: number): void {
+    const entry = this.#names.get(stored.name) ?? this.#entry(stored.name);
+    stored.slot = entry.instances.length;
+    entry.instances.push(stored);
+    if (index !== NEVER_CHANGED) entry.index = index;
     this.#byId.set(stored.id, stored);
     this.#queue.push(stored);
   }
 
-  delete(id: string): Instance | undefined {
-    const stored = this.#byId.get(id);
-    if (!stored) return undefined;
-    this.#byId.delete(id);
-    const siblings = this.#byName.get(stored.name)!;
-    const last = siblings.pop()!;
+  #remove(stored: StoredInstance, index: number): void {
+    this.#byId.delete(stored.id);
+    this.#queue.remove(stored);
+    const entry = this.#names.get(stored.name)!;
+    const last = entry.instances.pop()!;
     if (last !== stored) {
-      siblings[stored.slot] = last;
+      entry.instances[stored.slot] = last;
       last.slot = stored.slot;
     }
     stored.slot = -1;
-    if (siblings.length === 0) this.#byName.delete(stored.name);
-    return stored;
+    // The entry stays while its change is in the history: its index must not go back.
+    entry.index = index;
   }
 
-  extend(id: string, expiresAt: number, now: number): Instance | undefined {
-    const stored = this.#byId.get(id);
-    if (!stored || stored.expiresAt <= now) return undefined;
-    stored.expiresAt = expiresAt;
-    return stored;
+  #replace(stored: StoredInstance, replacement: StoredInstance): void {
+    this.#byId.set(stored.id, replacement);
+    replacement.slot = stored.slot;
+    this.#names.get(stored.name)!.instances[stored.slot] = replacement;
+    stored.slot = -1;
+    this.#queue.replace(stored, replacement);
   }
 
-  expire(now: number, limit: number): Instance[] {
-    const expired: Instance[] = [];
-    // Re-queued renewals count against the limit too, so one call's work stays bounded.
-    for (let steps = 0; steps < limit; steps++) {
-      const stored = this.#queue.peek();
-      if (!stored || stored.dueAt > now) break;
-      this.#queue.pop();
-      if (stored.slot === -1) continue;
-      if (stored.expiresAt > now) {
-        stored.dueAt = stored.expiresAt;
-        this.#queue.push(stored);
-      } else {
-        expired.push(this.delete(stored.id)!);
-      }
+  /** A change aged out of the history: an empty name whose last change it was is forgotten. */
+  #forget(change: Change): void {
+    const entry = this.#names.get(change.instance.name);
+    if (entry && entry.instances.length === 0 && entry.index === change.index) {
+      this.#names.delete(entry.name);
+      this.#reaped = Math.max(this.#reaped, change.index);
     }
-    return expired;
   }
+
 }

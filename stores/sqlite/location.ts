@@ -81,6 +81,15 @@ function sqliteMessages(error: unknown): string {
   return messages.join("\n");
 }
 
+/** SQLite's own words for `error`, without the query text Drizzle wraps around them. */
+export function sqliteReason(error: unknown): string {
+  let innermost = error;
+  for (let depth = 0; innermost instanceof Error && innermost.cause instanceof Error && depth < 5; depth++) {
+    innermost = innermost.cause;
+  }
+  return (innermost as Error)?.message || (innermost as { errstr?: string })?.errstr || String(innermost);
+}
+
 /** A sentence saying why SQLite could not open or prepare `path`, for {@link StoreSpecError}. */
 export function openFailure(path: string, error: unknown): string {
   const where = `sqlite:${path}`;

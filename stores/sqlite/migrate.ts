@@ -7,8 +7,8 @@
  */
 
 import { type SQL, sql } from "drizzle-orm";
-import type { SqliteDatabase } from "../../src/runtime/sqlite.ts";
-import { StoreSpecError } from "../store.ts";
+import { StoreSpecError } from "../errors.ts";
+import type { SqliteDatabase } from "./connection.ts";
 import { MIGRATIONS } from "./migrations.ts";
 
 async function single(db: SqliteDatabase, query: SQL): Promise<unknown> {
@@ -17,18 +17,21 @@ async function single(db: SqliteDatabase, query: SQL): Promise<unknown> {
 }
 
 export interface PrepareOptions {
-  /** Restored instances expiring before this are moved to it: the restart's grace period. */
-  graceUntil: number;
+  /** When the store opens: restored instances are live for at least their TTL from then. */
+  openedAt: number;
+  /** The TTL, in seconds, of rows written before instances had their own (srsr 0.1). */
+  defaultTtl: number;
   /** `SQLITE_PATH` as given, for messages. */
   path: string;
 }
 
 /**
- * Locks the file for this connection, checks and migrates its schema, and applies the grace
- * period. Throws {@link StoreSpecError} for a file this program must not use; it is then left
+ * Locks the file for this connection, checks and migrates its schema, gives rows from srsr 0.1
+ * the default TTL, and applies the restart's grace period: every instance lives at least its
+ * own TTL from `openedAt`, so the registry's own downtime expires no one. Throws {@link StoreSpecError} for a file this program must not use; it is then left
  * as it was.
  */
-export async function prepareDatabase(db: SqliteDatabase, { graceUntil, path }: PrepareOptions): Promise<void> {
+export async function prepareDatabase(db: SqliteDatabase, { openedAt, defaultTtl, path }: PrepareOptions): Promise<void> {
   // Once this connection has written, it keeps the file locked until it closes (or its process
   // dies), so a second srsr on the same file fails its first read with SQLITE_BUSY instead of
   // running beside us. It also keeps WAL's index in process memory: no -shm file.
@@ -60,7 +63,9 @@ export async function prepareDatabase(db: SqliteDatabase, { graceUntil, path }: 
       for (const statement of migration.statements) await db.run(sql.raw(statement));
     }
     await db.run(sql.raw(`PRAGMA user_version = ${MIGRATIONS.length}`));
-    await db.run(sql`UPDATE instances SET expires_at = ${graceUntil} WHERE expires_at < ${graceUntil}`);
+    await db.run(sql`UPDATE instances SET ttl = ${defaultTtl} WHERE ttl IS NULL`);
+    await db.run(sql`UPDATE instances
+      SET expires_at = max(expires_at, ${openedAt} + max(1, CAST(round(ttl * 1000) AS INTEGER)))`);
     await db.run(sql.raw("COMMIT"));
   } catch (error) {
     await Promise.resolve(db.run(sql.raw("ROLLBACK"))).catch(() => {});

@@ -14,5 +14,12 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE TABLE `instances` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`address` text NOT NULL,\n\t`registered_at` integer NOT NULL,\n\t`expires_at` integer NOT NULL,\n\t`metadata` text\n);",
       "CREATE INDEX `instances_name` ON `instances` (`name`);"
     ]
+  },
+  {
+    "tag": "0001_catalog",
+    "statements": [
+      "CREATE TABLE `changes` (\n\t`idx` integer PRIMARY KEY NOT NULL,\n\t`type` text NOT NULL,\n\t`name` text NOT NULL,\n\t`instance` text NOT NULL,\n\t`at` integer NOT NULL\n);",
+      "ALTER TABLE `instances` ADD `ttl` real;"
+    ]
   }
 ];

@@ -2,7 +2,7 @@
 
 import { Database } from "bun:sqlite";
 import { drizzle } from "drizzle-orm/bun-sqlite";
-import type { OpenSqlite } from "../sqlite.ts";
+import type { OpenSqlite } from "../../../stores/sqlite/connection.ts";
 
 export const openSqlite: OpenSqlite = (path) => {
   const client = new Database(path, { create: true, readwrite: true });

@@ -7,7 +7,7 @@
 
 import { drizzle } from "drizzle-orm/sqlite-proxy";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { OpenSqlite } from "../sqlite.ts";
+import type { OpenSqlite } from "../../../stores/sqlite/connection.ts";
 
 type Value = null | number | bigint | string | Uint8Array;
 

@@ -1,0 +1,28 @@
+/**
+ * Why a runtime could not listen, in one sentence: both adapters map their own error shapes
+ * (Node-style codes on Bun, error names on Deno) to it.
+ *
+ * @module
+ */
+
+import type { ServeOptions } from "./types.ts";
+
+/** The server could not listen: port in use, no permission, no such address. */
+export class ListenError extends Error {
+  override name = "ListenError";
+}
+
+export function listenError(error: unknown, { hostname, port }: Pick<ServeOptions, "hostname" | "port">): ListenError {
+  const { code, name, message } = error as { code?: string; name?: string; message?: string };
+  const where = `${hostname}:${port}`;
+  if (code === "EADDRINUSE" || name === "AddrInUse") {
+    return new ListenError(`cannot listen on ${where}: the port is already in use (choose another with --port)`);
+  }
+  if (code === "EACCES" || name === "PermissionDenied") {
+    return new ListenError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`);
+  }
+  if (code === "EADDRNOTAVAIL" || name === "AddrNotAvailable") {
+    return new ListenError(`cannot listen on ${where}: the address is not on this machine (see --host)`);
+  }
+  return new ListenError(`cannot listen on ${where}: ${message ?? String(error)}`);
+}

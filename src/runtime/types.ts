@@ -1,0 +1,44 @@
+/**
+ * The runtime contract: what srsr needs from Bun or Deno. Each adapter folder
+ * (`runtime/bun/`, `runtime/deno/`) has the same files, each exporting one of these, as Hono's
+ * adapters do; `detect.ts` picks the folder. Types only.
+ *
+ * @module
+ */
+
+import type { Context, Hono } from "hono";
+import type { OpenSqlite } from "../../stores/sqlite/connection.ts";
+
+export interface Listener {
+  /** Stops accepting connections and lets in-flight requests finish. */
+  stop(): Promise<void>;
+}
+
+export interface ServeOptions {
+  port: number;
+  hostname: string;
+  /** Request bodies past this many bytes are refused by the runtime itself with a bare 413. */
+  maxBodyBytes: number;
+}
+
+/** Starts serving `app`; throws `ListenError` when the address cannot be bound. */
+export type Serve = (app: Hono, options: ServeOptions) => Listener;
+
+/** The socket peer's IP address of the request in `c`, or `undefined` when there is none. */
+export type GetClientIp = (c: Context) => string | undefined;
+
+/**
+ * Sets the runtime's idle timeout for the request in `c` to `seconds` (0: none), for answers
+ * that are slow to start (a long-poll) or never finish (an event stream). Bun closes a
+ * connection idle for 10 s otherwise, even while its request is waiting for an answer.
+ */
+export type HoldOpen = (c: Context, seconds: number) => void;
+
+export interface Runtime {
+  readonly name: "bun" | "deno";
+  readonly serve: Serve;
+  readonly clientIp: GetClientIp;
+  readonly holdOpen: HoldOpen;
+  /** Loaded on first use, so memory-only runs never load a SQLite driver. */
+  readonly openSqlite: OpenSqlite;
+}
