@@ -1,6 +1,6 @@
 /**
- * srsr, the Really Simple Service Registry: read flags and environment, open the store,
- * serve the app, and shut down cleanly on SIGINT/SIGTERM.
+ * srsr, the Really Simple Service Registry: reads the command line and runs one command,
+ * `serve` (the default) for now.
  *
  * Exit codes: 0 after a clean shutdown, 1 when the server cannot start or run, 2 for bad usage.
  *
@@ -8,44 +8,12 @@
  */
 
 import process from "node:process";
-import { openStore, StoreSpecError } from "./stores/store.ts";
-import { createApp } from "./src/app.ts";
-import { type Config, HELP, parseFlags, UsageError } from "./src/config.ts";
-import { createLogger } from "./src/logger.ts";
-import { Registry } from "./src/registry.ts";
-import { ListenError, runtime } from "./src/runtime.ts";
+import { StoreSpecError } from "./stores/errors.ts";
+import { serve } from "./src/cli/serve.ts";
+import { HELP, parseFlags, UsageError } from "./src/config.ts";
+import { detectRuntime } from "./src/runtime/detect.ts";
+import { ListenError } from "./src/runtime/listen_error.ts";
 import { versionLine } from "./src/version.ts";
-
-async function serve(config: Config): Promise<void> {
-  const logger = createLogger(config.logLevel);
-  const store = await openStore(config.store, { timeout: config.timeout, logger });
-  const registry = new Registry(store, { timeout: config.timeout, logger });
-  const app = createApp({ registry, logger, clientIp: runtime.clientIp, trustProxy: config.trustProxy });
-
-  let listener;
-  try {
-    listener = runtime.serve(app, { port: config.port, hostname: config.host });
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  const stopSweeping = registry.startSweeping();
-  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  console.error(`srsr listening on http://${host}:${config.port} (store: ${store.description}, timeout: ${config.timeout}s)`);
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info(`${signal}: shutting down`);
-    stopSweeping();
-    await listener.stop();
-    await store.close();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-}
 
 async function main(args: string[]): Promise<number | undefined> {
   let command;
@@ -65,7 +33,7 @@ async function main(args: string[]): Promise<number | undefined> {
       return 0;
     case "serve":
       try {
-        await serve(command.config);
+        await serve(command.config, await detectRuntime());
         return undefined; // keep serving until a signal
       } catch (error) {
         if (error instanceof ListenError || error instanceof StoreSpecError) {

@@ -1,29 +1,53 @@
 /**
  * The srsr HTTP application: wires the API surfaces to a {@link Registry}. It knows nothing of
- * the runtime serving it; the client IP arrives through an option.
+ * the runtime serving it; what it needs from one (the client IP, lifting the idle timeout of a
+ * long-poll) arrives through options.
  *
  * @module
  */
 
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { DuplicateIdError, StoreUnavailableError } from "../stores/errors.ts";
 import { type Logger, silentLogger } from "./logger.ts";
-import type { Registry } from "./registry.ts";
+import { requestIpResolver } from "./middleware/client_ip.ts";
+import { openApiDocument } from "./openapi.ts";
+import { InvalidInputError, type Registry } from "./registry.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { legacyRoutes } from "./routes/legacy.ts";
+import { v1Routes } from "./routes/v1.ts";
+import type { GetClientIp, HoldOpen } from "./runtime/types.ts";
+import { Watchers } from "./watch.ts";
 
 export interface AppOptions {
   registry: Registry;
+  /** Where long-polls and event streams wait. @default new Watchers(registry.subscribe) */
+  watchers?: Watchers;
   /** @default silentLogger */
   logger?: Logger;
   /** The IP a request came from. @default () => undefined (in-process requests have none) */
-  clientIp?: (c: Context) => string | undefined;
+  clientIp?: GetClientIp;
   /** Honour `X-Forwarded-For` for the client IP. @default false */
   trustProxy?: boolean;
+  /** Lifts the runtime's idle timeout for a long-poll or an event stream. @default a no-op */
+  holdOpen?: HoldOpen;
+  /** Milliseconds between `: ping` comments on an idle event stream. @default 15_000 */
+  pingMs?: number;
 }
 
-export function createApp(
-  { registry, logger = silentLogger, clientIp = () => undefined, trustProxy = false }: AppOptions,
-): Hono {
+/** A route's path as a pattern of its own: `/v1/instances/:id` matches `/v1/instances/abc`. */
+const pathPattern = (path: string) =>
+  new RegExp(`^${path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\/:[^/]+/g, "/[^/]+")}$`);
+
+export function createApp({
+  registry,
+  watchers = new Watchers((listener) => registry.subscribe(listener)),
+  logger = silentLogger,
+  clientIp,
+  trustProxy = false,
+  holdOpen = () => {},
+  pingMs,
+}: AppOptions): Hono {
   const app = new Hono();
 
   if (logger.debugEnabled) {
@@ -36,21 +60,36 @@ export function createApp(
 
   // Body size is checked where bodies are read (readJson), keeping the routes middleware-free:
   // with one handler per route Hono skips compose() altogether.
-  const legacy = legacyRoutes(registry, { clientIp, trustProxy });
-  app.route("/", legacy);
-  // For a 405 rather than a 404 when a known path is called with the wrong method.
-  const legacyPaths = new Set(legacy.routes.map((route) => route.path));
+  const requestIp = requestIpResolver({ clientIp, trustProxy });
+  app.route("/", legacyRoutes(registry, { requestIp }));
+  app.route("/v1", v1Routes(registry, { requestIp, watchers, holdOpen }));
+  app.route("/v1/events", eventRoutes(registry, { watchers, holdOpen, pingMs }));
+  let document: string | undefined;
+  app.get("/v1/openapi.json", (c) => {
+    document ??= JSON.stringify(openApiDocument());
+    return c.body(document, 200, { "content-type": "application/json" });
+  });
 
+  // For a 405 naming the allowed methods, rather than a 404, when a known path is called with
+  // the wrong method.
+  const routes = app.routes.filter((route) => route.method !== "ALL").map(({ method, path }) => ({ method, pattern: pathPattern(path) }));
   app.notFound((c) => {
-    if (legacyPaths.has(c.req.path)) {
-      c.header("Allow", "POST");
-      return c.json({ error: `method ${c.req.method} not allowed on ${c.req.path}: use POST` }, 405);
+    const allowed = [...new Set(routes.filter((route) => route.pattern.test(c.req.path)).map((route) => route.method))];
+    if (allowed.length > 0) {
+      c.header("Allow", allowed.join(", "));
+      return c.json({ error: `method ${c.req.method} not allowed on ${c.req.path}: use ${allowed.join(" or ")}` }, 405);
     }
     return c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404);
   });
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) return c.json({ error: error.message }, error.status);
+    if (error instanceof InvalidInputError) return c.json({ error: error.message }, 400);
+    if (error instanceof DuplicateIdError) return c.json({ error: error.message }, 409);
+    if (error instanceof StoreUnavailableError) {
+      logger.error(`${c.req.method} ${c.req.path}: ${error.message}`);
+      return c.json({ error: "store: unavailable, nothing was changed; see the server log" }, 503);
+    }
     logger.error(`${c.req.method} ${c.req.path} failed: ${error.stack ?? error}`);
     return c.json({ error: "internal error: see the server log" }, 500);
   });

@@ -6,7 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { checkStoreSpec } from "../stores/store.ts";
+import { checkStoreSpec } from "../stores/open.ts";
 import { LOG_LEVELS, type LogLevel } from "./logger.ts";
 
 export interface Config {
@@ -14,8 +14,10 @@ export interface Config {
   port: number;
   /** @default "127.0.0.1" */
   host: string;
-  /** Seconds without a heartbeat before an instance expires. @default 30 */
+  /** Seconds without a heartbeat before an instance expires, unless it registered with its own TTL. @default 30 */
   timeout: number;
+  /** Largest TTL a v1 registration may ask for, in seconds. @default 3600 */
+  maxTtl: number;
   /** `memory` or `sqlite:PATH`. @default "memory" */
   store: string;
   /** Take client IPs from `X-Forwarded-For`. @default false */
@@ -36,6 +38,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = {
   port: 4214,
   host: "127.0.0.1",
   timeout: 30,
+  maxTtl: 3600,
   store: "memory",
   trustProxy: false,
   logLevel: "info",
@@ -52,8 +55,11 @@ Options:
   -p, --port <port>       port to listen on (default 4214; env SRSR_PORT)
       --host <host>       address to bind; 0.0.0.0 serves other machines
                           (default 127.0.0.1; env SRSR_HOST)
-  -t, --timeout <sec>     seconds without a heartbeat before an instance expires
+  -t, --timeout <sec>     seconds without a heartbeat before an instance expires,
+                          for registrations without a TTL of their own
                           (default 30; env SRSR_TIMEOUT)
+      --max-ttl <sec>     the largest TTL a registration may ask for
+                          (default 3600; env SRSR_MAX_TTL)
       --store <spec>      memory, or sqlite:PATH to keep registrations across
                           restarts (default memory; env SRSR_STORE)
       --trust-proxy       take client IPs from X-Forwarded-For
@@ -65,6 +71,7 @@ const options = {
   port: { type: "string", short: "p" },
   host: { type: "string" },
   timeout: { type: "string", short: "t" },
+  "max-ttl": { type: "string" },
   store: { type: "string" },
   "trust-proxy": { type: "boolean" },
   "log-level": { type: "string" },
@@ -100,6 +107,7 @@ export function parseFlags(args: readonly string[], env: Readonly<Record<string,
   const port = setting(values.port, "port", "SRSR_PORT");
   const host = setting(values.host, "host", "SRSR_HOST");
   const timeout = setting(values.timeout, "timeout", "SRSR_TIMEOUT");
+  const maxTtl = setting(values["max-ttl"], "max-ttl", "SRSR_MAX_TTL");
   const store = setting(values.store, "store", "SRSR_STORE");
   const logLevel = setting(values["log-level"], "log-level");
 
@@ -108,7 +116,8 @@ export function parseFlags(args: readonly string[], env: Readonly<Record<string,
     config: {
       port: port ? parsePort(port.value, port.source) : DEFAULT_CONFIG.port,
       host: host ? parseHost(host.value, host.source) : DEFAULT_CONFIG.host,
-      timeout: timeout ? parseTimeout(timeout.value, timeout.source) : DEFAULT_CONFIG.timeout,
+      timeout: timeout ? parseSeconds(timeout.value, timeout.source, "timeout") : DEFAULT_CONFIG.timeout,
+      maxTtl: maxTtl ? parseSeconds(maxTtl.value, maxTtl.source, "TTL") : DEFAULT_CONFIG.maxTtl,
       store: store ? parseStore(store.value, store.source) : DEFAULT_CONFIG.store,
       trustProxy: values["trust-proxy"] ?? DEFAULT_CONFIG.trustProxy,
       logLevel: logLevel ? parseLogLevel(logLevel.value, logLevel.source) : DEFAULT_CONFIG.logLevel,
@@ -131,11 +140,11 @@ function parseHost(value: string, source: string): string {
   return value;
 }
 
-function parseTimeout(value: string, source: string): number {
+function parseSeconds(value: string, source: string, what: string): number {
   const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
   if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
     throw new UsageError(
-      `${source}: invalid timeout "${value}": expected seconds greater than 0 and at most ${MAX_TIMEOUT_SECONDS}`,
+      `${source}: invalid ${what} "${value}": expected seconds greater than 0 and at most ${MAX_TIMEOUT_SECONDS}`,
     );
   }
   return seconds;

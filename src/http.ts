@@ -45,6 +45,23 @@ async function readBody(c: Context): Promise<string> {
   return text;
 }
 
+/** Whether a JSON text has an object key "__proto__" anywhere (not merely the word in a value). */
+function hasProtoKey(text: string): boolean {
+  let found = false;
+  JSON.parse(text, (key, value) => {
+    if (key === "__proto__") found = true;
+    return value;
+  });
+  return found;
+}
+
+/** A zod failure as `400 {"error": "<field>: <problem>"}`, the field prefixed with `prefix`. */
+function invalid(error: z.ZodError, prefix: string): HTTPException {
+  const issue = error.issues[0];
+  const path = [prefix, ...issue.path.map(String)].filter((part) => part !== "").join(".");
+  return httpError(400, `${path || "body"}: ${issue.message}`);
+}
+
 /** Parses the request body as JSON and validates it, or throws a 400 that names the field. */
 export async function readJson<Schema extends z.ZodType>(c: Context, schema: Schema): Promise<z.output<Schema>> {
   const text = await readBody(c);
@@ -59,10 +76,17 @@ export async function readJson<Schema extends z.ZodType>(c: Context, schema: Sch
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw httpError(400, "body: must be a JSON object");
   }
+  // JSON.parse makes "__proto__" an own key, which copying into a plain object (as a schema
+  // does) would turn into a prototype: refused rather than silently dropped.
+  if (text.includes("__proto__") && hasProtoKey(text)) throw httpError(400, 'body: "__proto__" is not allowed as a key');
   const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw httpError(400, `${issue.path.join(".") || "body"}: ${issue.message}`);
-  }
+  if (!result.success) throw invalid(result.error, "");
+  return result.data;
+}
+
+/** Validates one path or query value; a failure is a 400 naming `field`. */
+export function readValue<Schema extends z.ZodType>(field: string, value: unknown, schema: Schema): z.output<Schema> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalid(result.error, field);
   return result.data;
 }

@@ -1,35 +1,40 @@
 /**
- * The domain: register, look up (a random live instance), heartbeat, deregister, expire.
- * It knows only the {@link Store} contract, takes its clock from outside, and publishes every
- * change to subscribers (the logger today; watches and metrics later).
+ * The domain policy between the API surfaces and the catalog: ids, TTL defaults and limits,
+ * meta patches, picking an instance, the expiry sweep, and the log lines of every change. It
+ * knows only the {@link Store} contract; the store owns the clock and decides expiry.
  *
  * @module
  */
 
-import type { Instance, Store } from "../stores/store.ts";
+import type {
+  ChangeBatch,
+  ChangeListener,
+  Instance,
+  InstanceList,
+  MetaFilter,
+  ServiceList,
+  Store,
+} from "../stores/store.ts";
 import { type Logger, silentLogger } from "./logger.ts";
+import { META_LIMITS } from "./wire/fields.ts";
 
-/** Milliseconds since the Unix epoch. */
-export type Clock = () => number;
-
-export type RegistryEvent =
-  | { type: "register"; instance: Instance }
-  | { type: "deregister"; instance: Instance }
-  | { type: "expire"; instance: Instance };
+/** Input the domain refuses although its shape is right: answered `400 {"error": message}`. */
+export class InvalidInputError extends Error {
+  override name = "InvalidInputError";
+}
 
 export interface RegistryOptions {
-  /** Seconds an instance lives after it registers or heartbeats. @default 30 */
-  timeout?: number;
-  /** @default Date.now */
-  now?: Clock;
+  /** TTL, in seconds, of registrations that do not give one (all legacy ones). @default 30 */
+  defaultTtl?: number;
+  /** Largest TTL a registration may ask for, in seconds. @default 3600 */
+  maxTtl?: number;
   /** @default silentLogger */
   logger?: Logger;
   /** Returns a float in [0, 1), for picking among instances. @default Math.random */
   random?: () => number;
   /**
-   * Most instances one sweep slice removes before yielding to requests. @default 500: with
-   * an `expire` line logged for each, a slice of 500 holds the event loop for a few ms; at 2000
-   * lookups waiting behind a 100k-instance expiry came within a few ms of the 50 ms budget.
+   * Most expiry candidates one sweep slice handles before yielding to requests. @default 500:
+   * with an `expire` line logged for each, a slice of 500 holds the event loop for a few ms.
    */
   sweepSliceSize?: number;
 }
@@ -37,76 +42,134 @@ export interface RegistryOptions {
 export interface Registration {
   name: string;
   address: string;
+  /** @default {} */
+  meta?: Readonly<Record<string, string>>;
+  /** Seconds. @default the registry's defaultTtl */
+  ttl?: number;
 }
 
 const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
+/** Applies a JSON merge patch (RFC 7396) to flat string meta: a string sets, `null` removes. */
+export function mergeMeta(
+  meta: Readonly<Record<string, string>>,
+  patch: Readonly<Record<string, string | null>>,
+): Record<string, string> {
+  const merged: Record<string, string> = { ...meta };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
 export class Registry {
   readonly #store: Store;
-  readonly timeoutMs: number;
-  readonly #now: Clock;
+  readonly defaultTtl: number;
+  readonly maxTtl: number;
   readonly #logger: Logger;
   readonly #random: () => number;
   readonly #sweepSliceSize: number;
-  readonly #listeners = new Set<(event: RegistryEvent) => void>();
   #sweeping = false;
 
   constructor(
     store: Store,
-    { timeout = 30, now = Date.now, logger = silentLogger, random = Math.random, sweepSliceSize = 500 }:
+    { defaultTtl = 30, maxTtl = 3600, logger = silentLogger, random = Math.random, sweepSliceSize = 500 }:
       RegistryOptions = {},
   ) {
     this.#store = store;
-    this.timeoutMs = timeout * 1000;
-    this.#now = now;
+    this.defaultTtl = defaultTtl;
+    this.maxTtl = maxTtl;
     this.#logger = logger;
     this.#random = random;
     this.#sweepSliceSize = sweepSliceSize;
+    store.subscribe((changes) => {
+      for (const { type, instance } of changes) this.#logger.info(`${type} ${instance.name} ${instance.address} id=${instance.id}`);
+    });
   }
 
-  async register({ name, address }: Registration): Promise<Instance> {
-    const now = this.#now();
-    const instance: Instance = {
-      id: crypto.randomUUID(),
-      name,
-      address,
-      registeredAt: now,
-      expiresAt: now + this.timeoutMs,
-    };
-    await this.#store.add(instance);
-    this.#logger.info(`register ${name} ${address} id=${instance.id}`);
-    this.#publish({ type: "register", instance });
-    return instance;
+  /** What `--store` said, for the start-up line. */
+  get storeDescription(): string {
+    return this.#store.description;
   }
 
-  /** Removes one instance; `false` when it is unknown or had already expired. */
-  async deregister(id: string): Promise<boolean> {
-    const instance = await this.#store.remove(id);
-    if (!instance) return false;
-    if (instance.expiresAt <= this.#now()) {
-      this.#expired(instance);
-      return false;
+  /** Registers a new instance; throws {@link InvalidInputError} for a TTL past the maximum. */
+  async register({ name, address, meta = {}, ttl }: Registration): Promise<Instance> {
+    if (ttl !== undefined && ttl > this.maxTtl) {
+      throw new InvalidInputError(`ttl: must be at most ${this.maxTtl} seconds (the server's --max-ttl)`);
     }
-    this.#logger.info(`deregister ${instance.name} ${instance.address} id=${id}`);
-    this.#publish({ type: "deregister", instance });
-    return true;
+    return await this.#store.register({ id: crypto.randomUUID(), name, address, meta, ttl: ttl ?? this.defaultTtl });
   }
 
-  /** A live instance of `name` chosen uniformly at random, or `undefined`. */
-  async lookup(name: string): Promise<Instance | undefined> {
-    return pickInstance(await this.#store.instancesOf(name), this.#now(), this.#random);
+  /** Removes a live instance; `undefined` when it is unknown, removed or expired. */
+  deregister(id: string): Promise<Instance | undefined> {
+    return this.#store.deregister(id);
   }
 
-  /** Renews a live instance's expiry; `false` when it is unknown or already expired. */
-  async heartbeat(id: string): Promise<boolean> {
-    const now = this.#now();
-    return (await this.#store.renew(id, now + this.timeoutMs, now)) !== undefined;
+  /** Renews a live instance for its TTL; `undefined` when it is unknown or expired. */
+  heartbeat(id: string): Promise<Instance | undefined> {
+    return this.#store.heartbeat(id);
+  }
+
+  /** Merges `patch` into a live instance's meta; throws {@link InvalidInputError} past the key limit. */
+  patchMeta(id: string, patch: Readonly<Record<string, string | null>>): Promise<Instance | undefined> {
+    return this.#store.updateMeta(id, (meta) => {
+      const merged = mergeMeta(meta, patch);
+      const keys = Object.keys(merged).length;
+      if (keys > META_LIMITS.keys) {
+        throw new InvalidInputError(`meta: the patch would leave ${keys} keys; at most ${META_LIMITS.keys} are allowed`);
+      }
+      return merged;
+    });
+  }
+
+  get(id: string): Promise<Instance | undefined> {
+    return this.#store.get(id);
+  }
+
+  /** A live instance of `name` matching `filter`, chosen uniformly at random, or `undefined`. */
+  pick(name: string, filter?: MetaFilter): Promise<Instance | undefined> {
+    return this.#store.pick(name, this.#random, filter);
+  }
+
+  list(name: string, filter?: MetaFilter): Promise<InstanceList> {
+    return this.#store.list(name, filter);
+  }
+
+  services(): Promise<ServiceList> {
+    return this.#store.services();
+  }
+
+  snapshot(names?: ReadonlySet<string>): Promise<InstanceList> {
+    return this.#store.snapshot(names);
+  }
+
+  changesSince(index: number, names?: ReadonlySet<string>): Promise<ChangeBatch | undefined> {
+    return this.#store.changesSince(index, names);
+  }
+
+  /** The global index. */
+  index(): number {
+    return this.#store.index();
+  }
+
+  nameIndex(name: string): number {
+    return this.#store.nameIndex(name);
+  }
+
+  reapedIndex(): number {
+    return this.#store.reapedIndex();
+  }
+
+  /** Calls `listener` after every committed change; see {@link Store.subscribe}. */
+  subscribe(listener: ChangeListener): () => void {
+    return this.#store.subscribe(listener);
   }
 
   /**
-   * Removes every instance expired by now, in slices that yield to the event loop between
-   * them so a mass expiry does not stall requests. Returns how many expired. Overlapping
-   * calls return 0 at once rather than sweeping twice.
+   * Removes every expired instance, in slices that yield to the event loop between them so a
+   * mass expiry does not stall requests. Returns how many expired. Overlapping calls return 0
+   * at once rather than sweeping twice.
    */
   async sweep(): Promise<number> {
     if (this.#sweeping) return 0;
@@ -114,10 +177,9 @@ export class Registry {
     try {
       let count = 0;
       for (;;) {
-        const expired = await this.#store.takeExpired(this.#now(), this.#sweepSliceSize);
-        for (const instance of expired) this.#expired(instance);
-        count += expired.length;
-        if (expired.length < this.#sweepSliceSize) return count;
+        const { expired, more } = await this.#store.expire(this.#sweepSliceSize);
+        count += expired;
+        if (!more) return count;
         await yieldToRequests();
       }
     } finally {
@@ -126,45 +188,13 @@ export class Registry {
   }
 
   /**
-   * Sweeps every `intervalMs` until the returned function is called. Lookups never see expired
-   * instances anyway; the interval only bounds how late the expiry is logged and published.
+   * Sweeps every `intervalMs` until the returned function is called. Reads never see expired
+   * instances anyway; the interval bounds how late an expiry is recorded, logged and watched.
    */
-  startSweeping(intervalMs: number = Math.min(1000, Math.max(50, this.timeoutMs / 4))): () => void {
+  startSweeping(intervalMs: number = Math.min(1000, Math.max(50, this.defaultTtl * 250))): () => void {
     const timer = setInterval(() => {
       this.sweep().catch((error) => this.#logger.error(`expiry sweep failed: ${error}`));
     }, intervalMs);
     return () => clearInterval(timer);
   }
-
-  /** Calls `listener` after every change; returns the unsubscribe function. */
-  subscribe(listener: (event: RegistryEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  #expired(instance: Instance): void {
-    this.#logger.info(`expire ${instance.name} ${instance.address} id=${instance.id}`);
-    this.#publish({ type: "expire", instance });
-  }
-
-  #publish(event: RegistryEvent): void {
-    for (const listener of this.#listeners) listener(event);
-  }
-}
-
-/**
- * A uniformly random live instance among `instances`, or `undefined` if none is live.
- * The common case (the first draw is live) costs O(1); expired instances awaiting the sweep
- * only cost a filtering pass when the draw lands on one.
- */
-export function pickInstance(
-  instances: readonly Instance[],
-  now: number,
-  random: () => number = Math.random,
-): Instance | undefined {
-  if (instances.length === 0) return undefined;
-  const first = instances[Math.floor(random() * instances.length)];
-  if (first.expiresAt > now) return first;
-  const live = instances.filter((instance) => instance.expiresAt > now);
-  return live.length === 0 ? undefined : live[Math.floor(random() * live.length)];
 }

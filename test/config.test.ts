@@ -8,12 +8,13 @@ const serve = (args: string[], env: Record<string, string> = {}) => {
 };
 
 describe("parseFlags()", () => {
-  test("defaults: port 4214, 127.0.0.1, 30 s, memory, info", () => {
+  test("defaults: port 4214, 127.0.0.1, 30 s, max TTL 3600 s, memory, info", () => {
     expect(serve([])).toEqual({ ...DEFAULT_CONFIG });
     expect(DEFAULT_CONFIG).toEqual({
       port: 4214,
       host: "127.0.0.1",
       timeout: 30,
+      maxTtl: 3600,
       store: "memory",
       trustProxy: false,
       logLevel: "info",
@@ -26,6 +27,8 @@ describe("parseFlags()", () => {
     [["--port", "65535"], { port: 65535 }],
     [["-t", "5"], { timeout: 5 }],
     [["--timeout", "0.5"], { timeout: 0.5 }],
+    [["--max-ttl", "86400"], { maxTtl: 86400 }],
+    [["--max-ttl=0.25"], { maxTtl: 0.25 }],
     [["--host", "0.0.0.0"], { host: "0.0.0.0" }],
     [["--host", "::1"], { host: "::1" }],
     [["--store", "memory"], { store: "memory" }],
@@ -38,8 +41,9 @@ describe("parseFlags()", () => {
   });
 
   test("environment variables apply when the flag is absent; the flag wins", () => {
-    const env = { SRSR_PORT: "9000", SRSR_TIMEOUT: "7", SRSR_HOST: "0.0.0.0", SRSR_STORE: "memory" };
-    expect(serve([], env)).toEqual({ ...DEFAULT_CONFIG, port: 9000, timeout: 7, host: "0.0.0.0" });
+    const env = { SRSR_PORT: "9000", SRSR_TIMEOUT: "7", SRSR_HOST: "0.0.0.0", SRSR_STORE: "memory", SRSR_MAX_TTL: "60" };
+    expect(serve([], env)).toEqual({ ...DEFAULT_CONFIG, port: 9000, timeout: 7, host: "0.0.0.0", maxTtl: 60 });
+    expect(serve(["--max-ttl", "90"], env).maxTtl).toBe(90);
     expect(serve(["-p", "9001", "-t", "8"], env).port).toBe(9001);
     expect(serve(["-p", "9001", "-t", "8"], env).timeout).toBe(8);
     expect(serve([], { SRSR_PORT: "" }).port).toBe(4214);
@@ -65,6 +69,8 @@ describe("parseFlags()", () => {
     [["-t", "-5"], "Option '-t' argument is ambiguous"],
     [["-t", "abc"], '--timeout: invalid timeout "abc"'],
     [["-t", "99999999999"], '--timeout: invalid timeout "99999999999"'],
+    [["--max-ttl", "0"], '--max-ttl: invalid TTL "0": expected seconds greater than 0 and at most 31536000'],
+    [["--max-ttl", "1h"], '--max-ttl: invalid TTL "1h"'],
     [["--store", "redis://x"], '--store: unknown store "redis://x": expected memory or sqlite:PATH'],
     [["--store", "memory:x"], '--store: unknown store "memory:x"'],
     [["--store", "sqlite"], '--store: store "sqlite" names no file: expected sqlite:PATH'],
@@ -82,6 +88,7 @@ describe("parseFlags()", () => {
     [{ SRSR_PORT: "0" }, 'SRSR_PORT: invalid port "0"'],
     [{ SRSR_TIMEOUT: "-1" }, 'SRSR_TIMEOUT: invalid timeout "-1"'],
     [{ SRSR_STORE: "mongo" }, 'SRSR_STORE: unknown store "mongo"'],
+    [{ SRSR_MAX_TTL: "x" }, 'SRSR_MAX_TTL: invalid TTL "x"'],
   ])("bad environment %j -> UsageError %s", (env, message) => {
     expect(() => parseFlags([], env)).toThrow(message);
   });

@@ -6,7 +6,7 @@ import { Registry } from "../src/registry.ts";
 
 function setup({ clientIp = "10.1.2.3", trustProxy = false } = {}) {
   let now = 5_000_000;
-  const registry = new Registry(new MemoryStore(), { timeout: 30, now: () => now });
+  const registry = new Registry(new MemoryStore({ now: () => now }), { defaultTtl: 30 });
   const app = createApp({ registry, clientIp: () => clientIp, trustProxy });
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const response = await app.request(path, {

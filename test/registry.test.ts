@@ -1,134 +1,121 @@
 import { describe, expect, test } from "bun:test";
 import { MemoryStore } from "../stores/memory/store.ts";
 import { createLogger } from "../src/logger.ts";
-import { pickInstance, Registry, type RegistryEvent } from "../src/registry.ts";
+import { InvalidInputError, mergeMeta, Registry } from "../src/registry.ts";
+import { manualClock } from "./store_conformance.ts";
 
-/** A registry on a memory store with a clock the test moves by hand. */
-function setup({ timeout = 30, sweepSliceSize = 2000 } = {}) {
-  let now = 1_000_000;
+/** A registry on a memory store with a clock the test moves by hand, logging into `lines`. */
+function setup({ defaultTtl = 30, maxTtl = 3600, sweepSliceSize = 2000 } = {}) {
+  const clock = manualClock();
   const lines: string[] = [];
-  const registry = new Registry(new MemoryStore(), {
-    timeout,
-    now: () => now,
-    sweepSliceSize,
-    logger: createLogger("info", (line) => lines.push(line)),
-  });
-  return { registry, lines, advance: (ms: number) => (now += ms) };
+  const logger = createLogger("info", (line) => lines.push(line));
+  const store = new MemoryStore({ now: clock.now, logger });
+  const registry = new Registry(store, { defaultTtl, maxTtl, sweepSliceSize, logger });
+  return { registry, store, lines, clock };
 }
 
 describe("Registry", () => {
-  test("register() then lookup() returns the instance", async () => {
+  test("register() gives a uuid, the default TTL and no meta unless told otherwise", async () => {
+    const { registry, clock } = setup({ defaultTtl: 30 });
+    const plain = await registry.register({ name: "billing", address: "http://10.0.0.1:80" });
+    expect(plain.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(plain).toMatchObject({ ttl: 30, meta: {}, expiresAt: clock.now() + 30_000 });
+    const own = await registry.register({ name: "billing", address: "http://10.0.0.2:80", ttl: 0.25, meta: { zone: "a" } });
+    expect(own).toMatchObject({ ttl: 0.25, meta: { zone: "a" }, expiresAt: clock.now() + 250 });
+  });
+
+  test("register() refuses a TTL above the maximum, and accepts the maximum itself", async () => {
+    const { registry } = setup({ maxTtl: 60 });
+    await expect(registry.register({ name: "a", address: "a:1", ttl: 60.5 })).rejects.toThrow(
+      new InvalidInputError("ttl: must be at most 60 seconds (the server's --max-ttl)"),
+    );
+    expect((await registry.register({ name: "a", address: "a:1", ttl: 60 })).ttl).toBe(60);
+    expect((await registry.services()).services).toEqual([{ name: "a", instances: 1 }]);
+  });
+
+  test("the default TTL applies even when it is above the maximum a client may ask for", async () => {
+    const { registry } = setup({ defaultTtl: 7200, maxTtl: 3600 });
+    expect((await registry.register({ name: "a", address: "a:1" })).ttl).toBe(7200);
+  });
+
+  test("pick() chooses among all live instances, each about equally often", async () => {
     const { registry } = setup();
-    const instance = await registry.register({ name: "billing", address: "http://10.0.0.1:80" });
-    expect(instance.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect((await registry.lookup("billing"))?.address).toBe("http://10.0.0.1:80");
-    expect(await registry.lookup("search")).toBeUndefined();
-  });
-
-  test("an instance expires timeout seconds after registering, before any sweep", async () => {
-    const { registry, advance } = setup({ timeout: 30 });
-    const instance = await registry.register({ name: "billing", address: "http://10.0.0.1:80" });
-    advance(29_999);
-    expect((await registry.lookup("billing"))?.id).toBe(instance.id);
-    advance(1);
-    expect(await registry.lookup("billing")).toBeUndefined();
-    expect(await registry.heartbeat(instance.id)).toBe(false);
-  });
-
-  test("heartbeat() renews expiry to now + timeout", async () => {
-    const { registry, advance } = setup({ timeout: 30 });
-    const instance = await registry.register({ name: "billing", address: "http://10.0.0.1:80" });
-    advance(20_000);
-    expect(await registry.heartbeat(instance.id)).toBe(true);
-    advance(29_000); // 49 s after registering, 29 s after the heartbeat
-    expect((await registry.lookup("billing"))?.id).toBe(instance.id);
-    expect(await registry.sweep()).toBe(0);
-    advance(1_000);
-    expect(await registry.lookup("billing")).toBeUndefined();
-    expect(await registry.sweep()).toBe(1);
-  });
-
-  test("heartbeat() of an unknown id is false", async () => {
-    const { registry } = setup();
-    expect(await registry.heartbeat("5b0c3a52-0000-4000-8000-000000000000")).toBe(false);
-  });
-
-  test("deregister() removes only that instance and keeps its siblings", async () => {
-    const { registry } = setup();
-    const first = await registry.register({ name: "billing", address: "http://10.0.0.1:80" });
-    const second = await registry.register({ name: "billing", address: "http://10.0.0.2:80" });
-    expect(await registry.deregister(first.id)).toBe(true);
-    expect(await registry.deregister(first.id)).toBe(false);
-    for (let i = 0; i < 20; i++) expect((await registry.lookup("billing"))?.id).toBe(second.id);
-    expect(await registry.heartbeat(second.id)).toBe(true);
-  });
-
-  test("deregister() of an expired instance is false", async () => {
-    const { registry, advance } = setup({ timeout: 1 });
-    const instance = await registry.register({ name: "billing", address: "http://10.0.0.1:80" });
-    advance(1_000);
-    expect(await registry.deregister(instance.id)).toBe(false);
-  });
-
-  test("lookup() picks among all live instances, each about equally often", async () => {
-    const { registry } = setup();
-    const ids = new Map<string, number>();
-    for (let i = 0; i < 5; i++) {
-      ids.set((await registry.register({ name: "billing", address: `http://10.0.0.${i}:80` })).id, 0);
-    }
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 5; i++) counts.set((await registry.register({ name: "billing", address: `10.0.0.${i}:80` })).id, 0);
     const draws = 5_000;
     for (let i = 0; i < draws; i++) {
-      const id = (await registry.lookup("billing"))!.id;
-      ids.set(id, ids.get(id)! + 1);
+      const id = (await registry.pick("billing"))!.id;
+      counts.set(id, counts.get(id)! + 1);
     }
     // Each expects 1000; 700 is more than 9 standard deviations below.
-    for (const count of ids.values()) expect(count).toBeGreaterThan(700);
+    for (const count of counts.values()) expect(count).toBeGreaterThan(700);
   });
 
-  test("lookup() never returns an expired sibling awaiting the sweep", async () => {
-    const { registry, advance } = setup({ timeout: 10 });
-    for (let i = 0; i < 9; i++) await registry.register({ name: "billing", address: `http://10.0.0.${i}:80` });
-    advance(5_000);
-    const fresh = await registry.register({ name: "billing", address: "http://10.0.0.99:80" });
-    advance(5_000);
-    for (let i = 0; i < 50; i++) expect((await registry.lookup("billing"))?.id).toBe(fresh.id);
+  test("patchMeta() merges: a string sets a key, null removes one, others stay", async () => {
+    const { registry } = setup();
+    const added = await registry.register({ name: "a", address: "a:1", meta: { zone: "eu", canary: "yes", tier: "1" } });
+    const patched = await registry.patchMeta(added.id, { zone: "us", canary: null, new: "x" });
+    expect(patched?.meta).toEqual({ zone: "us", tier: "1", new: "x" });
+    expect(await registry.patchMeta("no-such-id", { a: "b" })).toBeUndefined();
   });
 
-  test("sweep() removes expired instances in slices and reports each", async () => {
-    const { registry, advance, lines } = setup({ timeout: 1, sweepSliceSize: 7 });
-    const events: RegistryEvent[] = [];
-    registry.subscribe((event) => events.push(event));
+  test("patchMeta() refuses a patch that would leave more than 32 keys, and changes nothing", async () => {
+    const { registry } = setup();
+    const meta = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, "v"]));
+    const added = await registry.register({ name: "a", address: "a:1", meta });
+    const index = registry.index();
+    await expect(registry.patchMeta(added.id, { extra: "v" })).rejects.toThrow(
+      "meta: the patch would leave 33 keys; at most 32 are allowed",
+    );
+    expect(registry.index()).toBe(index);
+    expect(Object.keys((await registry.get(added.id))!.meta)).toHaveLength(32);
+    expect((await registry.patchMeta(added.id, { k0: null, extra: "v" }))?.meta.extra).toBe("v");
+  });
+
+  test("sweep() expires in slices, logs each expiry, and returns how many", async () => {
+    const { registry, clock, lines } = setup({ defaultTtl: 1, sweepSliceSize: 7 });
     for (let i = 0; i < 50; i++) await registry.register({ name: `svc-${i % 3}`, address: `10.0.0.${i}:80` });
-    advance(1_000);
+    clock.advance(1_000);
     expect(await registry.sweep()).toBe(50);
-    expect(events.filter((event) => event.type === "expire")).toHaveLength(50);
     expect(lines.filter((line) => / info expire svc-\d /.test(line))).toHaveLength(50);
     expect(await registry.sweep()).toBe(0);
   });
 
-  test("subscribe() sees register and deregister; unsubscribe stops it", async () => {
-    const { registry } = setup();
-    const events: string[] = [];
-    const unsubscribe = registry.subscribe((event) => events.push(`${event.type} ${event.instance.name}`));
-    const instance = await registry.register({ name: "billing", address: "http://10.0.0.1:80" });
-    await registry.deregister(instance.id);
-    unsubscribe();
-    await registry.register({ name: "search", address: "http://10.0.0.1:80" });
-    expect(events).toEqual(["register billing", "deregister billing"]);
+  test("every change is logged once, with the name, the address and the id", async () => {
+    const { registry, lines } = setup();
+    const added = await registry.register({ name: "billing", address: "http://10.0.0.1:80" });
+    await registry.patchMeta(added.id, { v: "2" });
+    await registry.heartbeat(added.id);
+    await registry.deregister(added.id);
+    expect(lines.map((line) => line.replace(/^\S+ /, ""))).toEqual([
+      `info register billing http://10.0.0.1:80 id=${added.id}`,
+      `info update billing http://10.0.0.1:80 id=${added.id}`,
+      `info deregister billing http://10.0.0.1:80 id=${added.id}`,
+    ]);
+  });
+
+  test("a subscriber that throws is logged and breaks neither a register nor a sweep", async () => {
+    const { registry, clock, lines } = setup({ defaultTtl: 1 });
+    registry.subscribe(() => {
+      throw new Error("listener bug");
+    });
+    const seen: string[] = [];
+    registry.subscribe((changes) => seen.push(...changes.map((change) => change.type)));
+    const added = await registry.register({ name: "billing", address: "a:1" });
+    expect((await registry.get(added.id))?.id).toBe(added.id);
+    clock.advance(1_000);
+    expect(await registry.sweep()).toBe(1);
+    expect(seen).toEqual(["register", "expire"]);
+    expect(lines.filter((line) => line.includes("error a change listener failed") && line.includes("listener bug"))).toHaveLength(2);
   });
 });
 
-describe("pickInstance()", () => {
-  const at = (expiresAt: number, id = String(expiresAt)) =>
-    ({ id, name: "n", address: "a:1", registeredAt: 0, expiresAt });
-
-  test("returns undefined for no instances or none live", () => {
-    expect(pickInstance([], 0)).toBeUndefined();
-    expect(pickInstance([at(5), at(6)], 6)).toBeUndefined();
-  });
-
-  test("falls back to a live instance when the draw lands on an expired one", () => {
-    const instances = [at(1, "dead"), at(100, "live")];
-    expect(pickInstance(instances, 50, () => 0)?.id).toBe("live");
+describe("mergeMeta()", () => {
+  test("follows RFC 7396 for flat string maps and does not change its input", () => {
+    const meta = Object.freeze({ a: "1", b: "2" });
+    expect(mergeMeta(meta, { b: null, c: "3" })).toEqual({ a: "1", c: "3" });
+    expect(mergeMeta(meta, {})).toEqual({ a: "1", b: "2" });
+    expect(mergeMeta(meta, { missing: null })).toEqual({ a: "1", b: "2" });
+    expect(meta).toEqual({ a: "1", b: "2" });
   });
 });

@@ -40,11 +40,13 @@ for (const runtime of ["bun", "deno"] as const) {
       const first = await startServer(command, [...store, "-t", "60"]);
       const kept: string[] = [];
       const dropped: string[] = [];
+      const nameOf = new Map<string, string>();
       try {
         for (let i = 0; i < 40; i++) {
           const { status, json } = await first.post("/register", { name: `svc-${i % 4}`, address: `10.0.0.${i}`, port: 80 });
           expect(status).toBe(200);
           (i % 5 === 0 ? dropped : kept).push(json.id as string);
+          nameOf.set(json.id as string, `svc-${i % 4}`);
         }
         for (const id of dropped) expect((await first.post("/deregister", { id })).json.success).toBe(true);
       } finally {
@@ -74,43 +76,60 @@ for (const runtime of ["bun", "deno"] as const) {
       }
 
       // Pretend the registry was down for an hour: every stored expiry is long past. Restored
-      // instances still get one timeout of grace from the restart, then expire for good.
+      // instances still get their own TTL of grace from the restart, then expire for good.
       const db = new Database(join(folder, "reg.db"));
       db.run("UPDATE instances SET expires_at = ?", [Date.now() - 3_600_000]);
+      db.run("UPDATE instances SET ttl = 2 WHERE name = 'svc-1'");
       db.close();
-      const third = await startServer(command, [...store, "-t", "3"]);
+      const third = await startServer(command, [...store, "-t", "60"]);
+      const shortLived = kept.filter((id) => nameOf.get(id) === "svc-1");
       try {
         expect((await third.post("/lookup", { name: "svc-1" })).json.success).toBe(true);
         await eventually(async () => !(await third.post("/lookup", { name: "svc-1" })).json.success, "svc-1 expires");
-        for (const id of kept) expect((await third.post("/heartbeat", { id })).json.success).toBe(false);
+        for (const id of shortLived) expect((await third.post("/heartbeat", { id })).json.success).toBe(false);
+        expect((await third.post("/lookup", { name: "svc-2" })).json.success).toBe(true);
         // An expiry is written when the sweep takes it; one not yet swept would get grace again.
-        await eventually(async () => kept.every((id) => third.stderr().includes(`id=${id}`)), "all are swept");
+        await eventually(async () => shortLived.every((id) => third.stderr().includes(`expire svc-1 `) && third.stderr().includes(`id=${id}`)), "svc-1 is swept");
       } finally {
         expect(await third.stop("SIGTERM")).toBe(0);
       }
       const fourth = await startServer(command, [...store, "-t", "60"]);
       try {
-        expect((await fourth.post("/heartbeat", { id: kept[0] })).json.success).toBe(false);
-        for (let n = 0; n < 4; n++) expect((await fourth.post("/lookup", { name: `svc-${n}` })).json.success).toBe(false);
+        expect((await fourth.post("/heartbeat", { id: shortLived[0] })).json.success).toBe(false);
+        expect((await fourth.post("/lookup", { name: "svc-1" })).json.success).toBe(false);
+        expect((await fourth.post("/lookup", { name: "svc-2" })).json.success).toBe(true);
       } finally {
         await fourth.stop("SIGKILL");
       }
     }, 60_000);
 
-    test("a clean shutdown keeps the heartbeat renewals of its last batch", async () => {
+    test("the index and the change history survive kill -9: a watcher resumes after the restart", async () => {
       const path = join(newFolder(), "reg.db");
-      const first = await startServer(command, ["--store", `sqlite:${path}`, "-t", "60"]);
-      const id = (await first.post("/register", { name: "billing", address: "10.0.0.1:80" })).json.id as string;
-      const registeredExpiry = new Date().getTime() + 60_000;
-      await Bun.sleep(50);
-      expect((await first.post("/heartbeat", { id })).json.success).toBe(true);
-      expect(await first.stop("SIGTERM")).toBe(0);
-      const db = new Database(path, { readonly: true });
+      const first = await startServer(command, ["--store", `sqlite:${path}`]);
+      let seen: number;
       try {
-        const row = db.query("SELECT expires_at FROM instances WHERE id = ?").get(id) as { expires_at: number };
-        expect(row.expires_at).toBeGreaterThan(registeredExpiry);
+        const register = (name: string) => fetch(`${first.url}/v1/services/${name}/instances`, { method: "POST", body: '{"address":"10.0.0.1:80"}' });
+        expect((await register("billing")).status).toBe(201);
+        seen = Number((await fetch(`${first.url}/v1/services/billing`)).headers.get("x-srsr-index"));
+        expect((await register("billing")).status).toBe(201);
+        expect((await register("search")).status).toBe(201);
       } finally {
-        db.close();
+        await first.stop("SIGKILL");
+      }
+      const second = await startServer(command, ["--store", `sqlite:${path}`]);
+      try {
+        const list = await (await fetch(`${second.url}/v1/services`)).json();
+        expect(list.index).toBe(seen + 2);
+        const controller = new AbortController();
+        const response = await fetch(`${second.url}/v1/events?name=billing`, { headers: { "last-event-id": String(seen) }, signal: controller.signal });
+        const reader = response.body!.getReader();
+        const { value } = await reader.read();
+        const text = new TextDecoder().decode(value);
+        expect(text).toStartWith("event: register\n");
+        expect(text).toContain(`id: ${seen + 1}\n`);
+        controller.abort();
+      } finally {
+        await second.stop("SIGKILL");
       }
     });
   });

@@ -1,0 +1,210 @@
+/**
+ * The OpenAPI 3.1 document of every route, generated from the zod schemas in `wire/` that the
+ * routes validate with (zod's own JSON Schema output is draft 2020-12, which OpenAPI 3.1
+ * uses). Served at `GET /v1/openapi.json`; a test checks every route of the app is in it.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { VERSION } from "./version.ts";
+import { errorResponse } from "./wire/errors.ts";
+import { instanceId, serviceName } from "./wire/fields.ts";
+import * as legacy from "./wire/legacy.ts";
+import * as v1 from "./wire/v1.ts";
+
+type Schema = z.ZodType;
+type JsonObject = Record<string, unknown>;
+
+interface Answer {
+  description: string;
+  schema?: Schema;
+  /** `text/event-stream` instead of JSON. */
+  eventStream?: boolean;
+  headers?: Record<string, string>;
+}
+
+interface Operation {
+  method: "get" | "post" | "put" | "patch" | "delete";
+  /** OpenAPI's form: `/v1/services/{name}`. */
+  path: string;
+  tag: "v1" | "legacy" | "events";
+  summary: string;
+  description?: string;
+  pathParameters?: Record<string, Schema>;
+  query?: Record<string, { schema: Schema; description?: string; repeatable?: boolean }>;
+  headers?: Record<string, { schema: Schema; description: string }>;
+  body?: Schema;
+  answers: Record<number, Answer>;
+}
+
+const INDEX_HEADER = "The index the answer was read at: the name's for one service, the global one otherwise";
+const problem = (description: string): Answer => ({ description, schema: errorResponse });
+const BAD_REQUEST = problem("A field is missing or wrong: the error names it");
+const NOT_FOUND = problem("No live instance with that id (it expired or was deregistered: register again)");
+const metaFilter = {
+  schema: z.string(),
+  description: "`meta.KEY=VALUE`: only instances whose meta has KEY equal to VALUE; repeat with other keys (all must match)",
+};
+const longPoll = {
+  index: { schema: v1.indexQuery },
+  wait: { schema: v1.waitQuery },
+};
+
+const operations: Operation[] = [
+  {
+    method: "post", path: "/v1/services/{name}/instances", tag: "v1", summary: "Register an instance",
+    description: "Address rules and deduction from the caller's IP are those of the legacy /register.",
+    pathParameters: { name: serviceName }, body: v1.registerRequest,
+    answers: {
+      201: { description: "Registered", schema: v1.instance, headers: { Location: "/v1/instances/{id}" } },
+      400: BAD_REQUEST,
+    },
+  },
+  {
+    method: "get", path: "/v1/services", tag: "v1", summary: "Every service with a live instance, sorted",
+    query: longPoll,
+    answers: { 200: { description: "The services", schema: v1.serviceList, headers: { "X-Srsr-Index": INDEX_HEADER } }, 400: BAD_REQUEST },
+  },
+  {
+    method: "get", path: "/v1/services/{name}", tag: "v1", summary: "The live instances of a service",
+    description: "An unknown name answers 200 with no instances.",
+    pathParameters: { name: serviceName }, query: { ...longPoll, "meta.KEY": metaFilter },
+    answers: { 200: { description: "The instances", schema: v1.instanceList, headers: { "X-Srsr-Index": INDEX_HEADER } }, 400: BAD_REQUEST },
+  },
+  {
+    method: "get", path: "/v1/services/{name}/pick", tag: "v1", summary: "One live instance, chosen uniformly at random",
+    pathParameters: { name: serviceName }, query: { "meta.KEY": metaFilter },
+    answers: {
+      200: { description: "An instance", schema: v1.instance, headers: { "X-Srsr-Index": INDEX_HEADER } },
+      400: BAD_REQUEST,
+      404: problem("No live instance of that name (with that meta)"),
+    },
+  },
+  {
+    method: "get", path: "/v1/instances/{id}", tag: "v1", summary: "One instance",
+    pathParameters: { id: instanceId },
+    answers: { 200: { description: "The instance", schema: v1.instance }, 404: NOT_FOUND },
+  },
+  {
+    method: "put", path: "/v1/instances/{id}/heartbeat", tag: "v1", summary: "Renew an instance for its own TTL",
+    pathParameters: { id: instanceId },
+    answers: { 200: { description: "Renewed: a new expiresAt", schema: v1.instance }, 404: NOT_FOUND },
+  },
+  {
+    method: "patch", path: "/v1/instances/{id}", tag: "v1", summary: "Change an instance's meta (JSON merge patch)",
+    description: "A patch that changes nothing is not a change: the index does not move and no watcher wakes.",
+    pathParameters: { id: instanceId }, body: v1.patchRequest,
+    answers: { 200: { description: "The instance as patched", schema: v1.instance }, 400: BAD_REQUEST, 404: NOT_FOUND },
+  },
+  {
+    method: "delete", path: "/v1/instances/{id}", tag: "v1", summary: "Deregister an instance",
+    pathParameters: { id: instanceId },
+    answers: { 204: { description: "Deregistered" }, 404: NOT_FOUND },
+  },
+  {
+    method: "get", path: "/v1/events", tag: "events", summary: "Changes as Server-Sent Events",
+    description: "First a `snapshot` event (data: " + JSON.stringify(Object.keys(v1.snapshotEvent.shape)) +
+      ", id: the global index), then `register`, `deregister`, `expire` and `update` events (data: {type, instance}, " +
+      "id: the change's index). Reconnecting with Last-Event-ID (or ?since) resumes after it when the history still " +
+      "holds it, else starts with a fresh snapshot. A `: ping` comment every 15 s.",
+    query: {
+      name: { schema: serviceName, description: "A name to watch; repeat for more; every name when absent", repeatable: true },
+      since: { schema: v1.indexQuery, description: "Resume after this index (Last-Event-ID wins when both are given)" },
+    },
+    headers: { "Last-Event-ID": { schema: v1.indexQuery, description: "Resume after this index" } },
+    answers: { 200: { description: "The event stream", eventStream: true }, 400: BAD_REQUEST },
+  },
+  {
+    method: "get", path: "/v1/openapi.json", tag: "v1", summary: "This document",
+    answers: { 200: { description: "OpenAPI 3.1" } },
+  },
+  {
+    method: "post", path: "/register", tag: "legacy", summary: "Register (the original protocol)",
+    description: "The TTL is the server's --timeout; no meta.",
+    body: legacy.registerRequest,
+    answers: { 200: { description: "Registered", schema: legacy.registerResponse }, 400: BAD_REQUEST },
+  },
+  {
+    method: "post", path: "/lookup", tag: "legacy", summary: "A live instance's address, chosen at random",
+    body: legacy.lookupRequest,
+    answers: { 200: { description: "success false and an empty address when none is live", schema: legacy.lookupResponse }, 400: BAD_REQUEST },
+  },
+  {
+    method: "post", path: "/heartbeat", tag: "legacy", summary: "Renew an instance",
+    body: legacy.idRequest,
+    answers: { 200: { description: "success false: register again", schema: legacy.successResponse }, 400: BAD_REQUEST },
+  },
+  {
+    method: "post", path: "/deregister", tag: "legacy", summary: "Deregister an instance",
+    body: legacy.idRequest,
+    answers: { 200: { description: "success false: unknown, removed or expired", schema: legacy.successResponse }, 400: BAD_REQUEST },
+  },
+];
+
+function jsonSchema(schema: Schema, io: "input" | "output"): JsonObject {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonObject;
+  return rest;
+}
+
+function operationObject(operation: Operation): JsonObject {
+  const parameters: JsonObject[] = [];
+  for (const [name, schema] of Object.entries(operation.pathParameters ?? {})) {
+    parameters.push({ name, in: "path", required: true, schema: jsonSchema(schema, "input") });
+  }
+  for (const [name, { schema, description, repeatable }] of Object.entries(operation.query ?? {})) {
+    const input = jsonSchema(schema, "input");
+    parameters.push({
+      name,
+      in: "query",
+      required: false,
+      description: description ?? input.description,
+      schema: repeatable ? { type: "array", items: input } : input,
+      ...(repeatable ? { style: "form", explode: true } : {}),
+    });
+  }
+  for (const [name, { schema, description }] of Object.entries(operation.headers ?? {})) {
+    parameters.push({ name, in: "header", required: false, description, schema: jsonSchema(schema, "input") });
+  }
+  const responses: JsonObject = {};
+  for (const [status, answer] of Object.entries(operation.answers)) {
+    const content = answer.eventStream
+      ? { "text/event-stream": { schema: { type: "string" } } }
+      : answer.schema
+      ? { "application/json": { schema: jsonSchema(answer.schema, "output") } }
+      : undefined;
+    const headers = answer.headers &&
+      Object.fromEntries(Object.entries(answer.headers).map(([name, description]) => [name, { description, schema: { type: "string" } }]));
+    responses[status] = { description: answer.description, ...(headers ? { headers } : {}), ...(content ? { content } : {}) };
+  }
+  return {
+    tags: [operation.tag],
+    summary: operation.summary,
+    ...(operation.description ? { description: operation.description } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(operation.body
+      ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(operation.body, "input") } } } }
+      : {}),
+    responses,
+  };
+}
+
+/** The OpenAPI 3.1 document of the whole API. */
+export function openApiDocument(): JsonObject {
+  const paths: Record<string, JsonObject> = {};
+  for (const operation of operations) (paths[operation.path] ??= {})[operation.method] = operationObject(operation);
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "srsr, the Really Simple Service Registry",
+      version: VERSION,
+      description: "The v1 API, Server-Sent Events, and the original srsr protocol (legacy).",
+    },
+    tags: [
+      { name: "v1", description: "Services and instances as JSON resources, with long-polls" },
+      { name: "events", description: "Changes as Server-Sent Events" },
+      { name: "legacy", description: "The original srsr protocol, byte for byte" },
+    ],
+    paths,
+  };
+}
