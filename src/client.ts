@@ -23,6 +23,15 @@
 import { backoffDelay } from "./client/backoff.ts";
 import { type ResolvedOptions, resolveOptions, type ServiceRegistryClientOptions } from "./client/options.ts";
 import { postJson, RegistryError, unexpectedAnswer } from "./client/request.ts";
+// Types only: the client must not pull zod, or anything else, into a program at run time.
+import type {
+  IdRequest,
+  LookupRequest,
+  LookupResponse,
+  RegisterRequest,
+  RegisterResponse,
+  SuccessResponse,
+} from "./wire/legacy.ts";
 
 export type { Backoff } from "./client/backoff.ts";
 export type { RetryInfo, ServiceRegistryClientOptions } from "./client/options.ts";
@@ -253,7 +262,11 @@ export class ServiceRegistryClient implements AsyncDisposable {
     return new URL(path, this.#options.server).href;
   }
 
-  #post(path: string, body: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+  #post<Path extends keyof LegacyCalls>(
+    path: Path,
+    body: LegacyCalls[Path]["body"],
+    signal: AbortSignal,
+  ): Promise<Unchecked<LegacyCalls[Path]["answer"]>> {
     const { server, fetch, requestTimeout } = this.#options;
     return postJson(server, path, body, { fetch, signal, timeout: requestTimeout });
   }
@@ -269,5 +282,19 @@ export class ServiceRegistryClient implements AsyncDisposable {
     }
   }
 }
+
+/** The legacy protocol's calls: each path's body and answer, as the wire contract declares them. */
+interface LegacyCalls {
+  register: { body: RegisterRequest; answer: RegisterResponse };
+  lookup: { body: LookupRequest; answer: LookupResponse };
+  heartbeat: { body: IdRequest; answer: SuccessResponse };
+  deregister: { body: IdRequest; answer: SuccessResponse };
+}
+
+/**
+ * An answer as decoded: the keys the wire type names, with values still to be checked, since
+ * the client cannot assume the server it talks to is a correct srsr.
+ */
+type Unchecked<Answer> = { [Key in keyof Answer]?: unknown };
 
 const neverAborted = new AbortController().signal;

@@ -37,6 +37,11 @@ export const successResponse = z.object({
   success: z.boolean().meta({ description: "false: unknown, removed or expired (register again)" }),
 });
 
+/** Bodies as a client may send them (before the `port` transform). */
+export type RegisterRequest = z.input<typeof registerRequest>;
+export type LookupRequest = z.input<typeof lookupRequest>;
+export type IdRequest = z.input<typeof idRequest>;
+
 export type RegisterResponse = z.infer<typeof registerResponse>;
 export type LookupResponse = z.infer<typeof lookupResponse>;
 export type SuccessResponse = z.infer<typeof successResponse>;
