@@ -58,7 +58,8 @@ function hasProtoKey(text: string): boolean {
 /** A zod failure as `400 {"error": "<field>: <problem>"}`, the field prefixed with `prefix`. */
 function invalid(error: z.ZodError, prefix: string): HTTPException {
   const issue = error.issues[0];
-  const path = [prefix, ...issue.path.map(String)].filter((part) => part !== "").join(".");
+  const keys = issue.path.map((key) => (key === "" ? '""' : String(key)));
+  const path = (prefix === "" ? keys : [prefix, ...keys]).join(".");
   return httpError(400, `${path || "body"}: ${issue.message}`);
 }
 

@@ -166,7 +166,12 @@ function operationObject(operation: Operation): JsonObject {
   for (const [name, { schema, description }] of Object.entries(operation.headers ?? {})) {
     parameters.push({ name, in: "header", required: false, description, schema: jsonSchema(schema, "input") });
   }
-  const responses: JsonObject = {};
+  const responses: JsonObject = {
+    default: {
+      description: "Any other failure, as {error}: 405 wrong method, 413 body over 64 KiB, 503 store unavailable (nothing changed), 500",
+      content: { "application/json": { schema: jsonSchema(errorResponse, "output") } },
+    },
+  };
   for (const [status, answer] of Object.entries(operation.answers)) {
     const content = answer.eventStream
       ? { "text/event-stream": { schema: { type: "string" } } }

@@ -64,17 +64,21 @@ export const meta = z.record(z.string(), metaValue, { error: "must be an object 
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
   .meta({
+    // Checked in superRefine above, so zod cannot derive them for the JSON Schema itself.
+    propertyNames: { pattern: META_KEY.source },
+    maxProperties: META_LIMITS.keys,
     description: `Labels: at most ${META_LIMITS.keys} keys of 1–${META_LIMITS.keyLength} characters of ` +
       `[A-Za-z0-9_.-], string values of at most ${META_LIMITS.valueLength} characters without control characters`,
     example: { zone: "eu-west-1a", version: "2.4.1" },
   });
 
 /** A JSON merge patch of meta (RFC 7396): a string sets a key, `null` removes it. */
-export const metaPatch = z.record(z.string(), metaValue.nullable(), { error: "must be an object of string or null values" })
+export const metaPatch = z.record(z.string(), metaValue.nullable(), {
+  error: (issue) => (issue.input === undefined ? "is required" : "must be an object of string or null values"),
+})
   .superRefine(checkKeys)
-  .meta({ description: "A JSON merge patch (RFC 7396): a string sets the key, null removes it", example: { version: "2.4.2", canary: null } });
+  .meta({ propertyNames: { pattern: META_KEY.source }, description: "Required. A JSON merge patch (RFC 7396): a string sets the key, null removes it", example: { version: "2.4.2", canary: null } });
 
 export const ttl = z.number({ error: "must be a number of seconds" })
   .positive({ error: "must be greater than 0" })
-  .refine(Number.isFinite, { error: "must be a finite number" })
   .meta({ description: "Seconds the instance lives after registering or its last heartbeat; fractions allowed", example: 30 });

@@ -23,7 +23,7 @@ export const registerRequest = z.object({
   ttl: ttl.optional().meta({ description: "Seconds; default the server's --timeout, at most its --max-ttl" }),
 });
 
-export const patchRequest = z.object({ meta: metaPatch.meta({ description: "Required" }) });
+export const patchRequest = z.object({ meta: metaPatch });
 
 const index = z.number().int().min(1).meta({ description: "The catalog index the answer was read at" });
 const time = z.iso.datetime({ offset: false }).meta({ description: "RFC 3339, UTC, milliseconds", example: "2026-11-28T10:22:59.123Z" });
@@ -42,7 +42,7 @@ export const instanceList = z.object({ name: serviceName, index, instances: z.ar
 
 export const serviceList = z.object({
   index,
-  services: z.array(z.object({ name: serviceName, instances: z.number().int().meta({ description: "Live instances" }) })),
+  services: z.array(z.object({ name: serviceName, instances: z.number().int().nonnegative().meta({ description: "Live instances" }) })),
 });
 
 export const changeTypes = ["register", "deregister", "expire", "update"] as const;
