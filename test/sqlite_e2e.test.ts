@@ -7,6 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "./support/eventually.ts";
 import { DENO, freePort, ROOT, runToExit, srsrCommand, startServer } from "./support/server.ts";
 
 const root = mkdtempSync(join(tmpdir(), "srsr-sqlite-e2e-"));
@@ -17,15 +18,6 @@ const newFolder = () => {
   mkdirSync(folder);
   return folder;
 };
-
-/** Polls `check` until it is true; the deadline is generous so slow machines do not flake. */
-async function eventually(check: () => Promise<boolean>, what: string, deadlineMs = 15_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await Bun.sleep(100);
-  }
-}
 
 // Deno runs with exactly the permissions `deno task start` grants, so a store that needs more fails here.
 const DENO_TASK = [DENO, "run", "--allow-net", "--allow-env", "--allow-read", "--allow-write", join(ROOT, "main.ts")];

@@ -51,6 +51,8 @@ export function readEventStream(response: Response, abort?: () => void): EventSt
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
+  // A read that lost a race against a deadline is kept for the next call, so no chunk is lost.
+  let pending: ReturnType<typeof reader.read> | undefined;
   const next = async (deadlineMs = 15_000): Promise<SseEvent | SseComment> => {
     const deadline = Date.now() + deadlineMs;
     for (;;) {
@@ -65,7 +67,9 @@ export function readEventStream(response: Response, abort?: () => void): EventSt
         timer = setTimeout(() => reject(new Error(`no event within ${deadlineMs} ms; have ${JSON.stringify(buffer)}`)), Math.max(0, deadline - Date.now()));
       });
       try {
-        const { done, value } = await Promise.race([reader.read(), timeout]);
+        pending ??= reader.read();
+        const { done, value } = await Promise.race([pending, timeout]);
+        pending = undefined;
         if (done) throw new Error(`the stream ended; have ${JSON.stringify(buffer)}`);
         buffer += decoder.decode(value, { stream: true });
       } finally {
