@@ -461,6 +461,24 @@ const cases: Record<string, Case> = {
       assert.equal(seen.length, 5);
     }),
 
+  "writes started together each take their own index, in the order they were called": (open) =>
+    withStore(open, async (store) => {
+      const start = store.index();
+      const seen: number[] = [];
+      store.subscribe((changes) => seen.push(...changes.map((change) => change.index)));
+      const added = await Promise.all(Array.from({ length: 20 }, (_, i) => store.register(newInstance({ name: `svc-${i % 3}` }))));
+      await Promise.all([
+        store.updateMeta(added[0].id, () => ({ v: "2" })),
+        store.deregister(added[1].id),
+        store.register(newInstance()),
+        store.deregister(added[2].id),
+      ]);
+      assert.equal(store.index(), start + 24);
+      assert.deepEqual(seen, Array.from({ length: 24 }, (_, i) => start + 1 + i));
+      const feed = await store.changesSince(start);
+      assert.deepEqual(feed?.changes.slice(0, 20).map((change) => change.instance.id), added.map((instance) => instance.id));
+    }),
+
   "keeps thousands of instances over many names consistent through churn": (open) =>
     withStore(open, async (store) => {
       const live = new Map<string, Instance>();

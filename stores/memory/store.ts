@@ -241,7 +241,7 @@ export class MemoryStore implements Store {
         expiresAt: now + ttlMs(instance.ttl),
       });
       const [change] = this.#changes("register", [stored]);
-      await this.#journal?.write([change]);
+      if (this.#journal) await this.#journal.write([change]);
       this.#insert(stored, change.index);
       this.#log.append([change]);
       return stored;
@@ -254,7 +254,7 @@ export class MemoryStore implements Store {
       // An expired one is left for the sweep, which records its expiry.
       if (!stored || !isLive(stored, this.#now())) return undefined;
       const [change] = this.#changes("deregister", [stored]);
-      await this.#journal?.write([change]);
+      if (this.#journal) await this.#journal.write([change]);
       const current = this.#byId.get(id)!; // a heartbeat may have replaced it meanwhile
       this.#remove(current, change.index);
       this.#log.append([{ ...change, instance: current }]);
@@ -282,7 +282,7 @@ export class MemoryStore implements Store {
       const meta = withoutEmpty(update(stored.meta));
       if (sameMeta(meta, stored.meta)) return stored;
       const [change] = this.#changes("update", [new StoredInstance(stored, stored.expiresAt, meta)]);
-      await this.#journal?.write([change]);
+      if (this.#journal) await this.#journal.write([change]);
       const current = this.#byId.get(id)!;
       const updated = current === stored ? (change.instance as StoredInstance) : new StoredInstance(current, current.expiresAt, meta);
       this.#replace(current, updated);
@@ -366,7 +366,7 @@ export class MemoryStore implements Store {
       if (expired.length === 0) return { expired: 0, more: steps === limit };
       const changes = this.#changes("expire", expired);
       try {
-        await this.#journal?.write(changes);
+        if (this.#journal) await this.#journal.write(changes);
       } catch (error) {
         for (const instance of expired) this.#queue.push(instance);
         throw error;
@@ -391,8 +391,9 @@ export class MemoryStore implements Store {
   }
 
   /**
-   * Runs a write. Without a journal it runs at once (nothing in it waits); with one, writes
-   * run one at a time in call order, so each sees the state its predecessor left.
+   * Runs a write. Without a journal it runs at once, to its end: nothing in it may await then,
+   * or two writes could take the same index. With one, writes run one at a time in call order,
+   * so each sees the state its predecessor left.
    */
   #write<T>(operation: () => Promise<T>): Promise<T> {
     if (this.#journal === undefined) return operation();
