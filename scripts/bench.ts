@@ -1,14 +1,16 @@
 /**
  * `npm run bench`: srsr against the fastest thing its runtime can do with the same requests
- * (scripts/ceiling.ts), under wrk; its memory and lookup latency from 1k to 1M instances; the
- * cost of a 100k-instance expiry; SQLite rows when that store exists. Rewrites the generated
- * part of docs/benchmarks.md.
+ * (scripts/ceiling.ts) and against an older commit of itself, under wrk; its memory and lookup
+ * latency from 1k to 1M instances; the cost of a 100k-instance expiry; the memory and wake-up
+ * time of 11,000 long-polls and event streams; SQLite rows when that store exists. Rewrites the
+ * generated part of docs/benchmarks.md.
  *
  * Servers run pinned to CPU 0, wrk and this script to CPU 1, so they do not fight over one
- * core. Runs of srsr and the ceiling alternate (A B A B) so drift hits both; medians are kept.
+ * core. Runs of srsr, the baseline (an older srsr) and the ceiling alternate (A B C A B C) so
+ * drift hits all; medians are kept.
  *
  * Usage: bun scripts/bench.ts [--duration SECONDS] [--rounds N] [--quick] [--out PATH]
- *                             [--only throughput,scale,startup,expiry]
+ *                             [--only throughput,scale,startup,expiry,watch] [--baseline REF]
  * With --only, the markdown goes to stdout instead of docs/benchmarks.md (a partial run must
  * not replace a whole one).
  *
@@ -20,18 +22,19 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_BASELINE, materializeBaseline } from "./bench/baseline.ts";
 import { type ExpiryResult, type Settings, renderReport, type ScaleRow, type Sections, type StartupRow } from "./bench/sections.ts";
 import { writeReport } from "./bench/report.ts";
 import { seed } from "./bench/seed.ts";
 import { BUN, ceilingCommand, ROOT, type RunningServer, srsrCommand, startServer } from "./bench/servers.ts";
+import { watch } from "./bench/watch.ts";
 import { runWrk, type WrkResult } from "./bench/wrk.ts";
 
 const SERVER_CPUS = "0";
 const LOAD_CPUS = "1";
 const LOOKUP_NAMES = 100;
 
-
-const PARTS = ["throughput", "scale", "startup", "expiry"] as const;
+const PARTS = ["throughput", "scale", "startup", "expiry", "watch"] as const;
 
 function parseOnly(value: string): Set<string> {
   const parts = value.split(",");
@@ -54,6 +57,7 @@ function readSettings(args: string[]): Settings {
         quick: { type: "boolean" },
         out: { type: "string" },
         only: { type: "string" },
+        baseline: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -77,6 +81,7 @@ function readSettings(args: string[]): Settings {
     scaleSizes: values.quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000],
     out: values.out ?? join(ROOT, "docs", "benchmarks.md"),
     only: values.only === undefined ? undefined : parseOnly(values.only),
+    baseline: values.baseline ?? DEFAULT_BASELINE,
   };
 }
 
@@ -106,6 +111,7 @@ async function measured(server: RunningServer, script: string, args: string[], d
 interface Target {
   label: string;
   command: (port: number) => string[];
+  cwd?: string;
 }
 
 /** srsr flags for every run: no per-registration log lines, no expiry during a run. */
@@ -118,7 +124,7 @@ function sqliteAvailable(): boolean {
 
 /** Seeds 1,000 instances over 100 names plus a pool of instances for the mix to deregister. */
 async function prepare(target: Target) {
-  const server = await startServer({ cpus: SERVER_CPUS, command: target.command });
+  const server = await startServer({ cpus: SERVER_CPUS, command: target.command, cwd: target.cwd });
   const ids = await seed(server.port, 1000, serviceName(LOOKUP_NAMES));
   const churn = await seed(server.port, 8000, () => "churn", {}, 1000);
   const args = {
@@ -221,6 +227,18 @@ async function expiry(): Promise<ExpiryResult> {
   }
 }
 
+/** srsr at --baseline, unpacked from git; `undefined`, with a note, when it cannot be. */
+function baselineTarget(sections: Sections): Target | undefined {
+  const baseline = materializeBaseline(ROOT, settings.baseline, work);
+  if (typeof baseline === "string") {
+    log(`note: skipping the comparison with an older srsr: ${baseline}`);
+    return undefined;
+  }
+  sections.baseline = baseline;
+  const main = join(baseline.dir, "main.ts");
+  return { label: baseline.label, command: (port) => [BUN, main, "-p", String(port), ...SRSR_FLAGS], cwd: baseline.dir };
+}
+
 function machine(): Sections["machine"] {
   // wrk -v exits 1 after printing its version, so the exit status is not consulted.
   const version = (command: string, args: string[]) =>
@@ -254,19 +272,22 @@ async function main(): Promise<void> {
   };
   const sqlite = sqliteAvailable();
   if (!sqlite) log("note: stores/sqlite is not in git yet: skipping the sqlite rows");
-  const targets: Target[] = [
-    { label: "srsr", command: srsrCommand(...SRSR_FLAGS) },
-    { label: "ceiling", command: ceilingCommand },
-  ];
+  const targets: Target[] = [{ label: "srsr", command: srsrCommand(...SRSR_FLAGS) }];
+  const runs = (part: string) => settings.only === undefined || settings.only.has(part);
+  const baseline = runs("throughput") ? baselineTarget(sections) : undefined;
+  if (baseline) targets.push(baseline);
+  targets.push({ label: "ceiling", command: ceilingCommand });
   if (sqlite) {
     targets.push({ label: "srsr-sqlite", command: srsrCommand(...SRSR_FLAGS, "--store", `sqlite:${join(work, "bench.db")}`) });
   }
-  const runs = (part: string) => settings.only === undefined || settings.only.has(part);
   sections.sqlite = sqlite;
   if (runs("throughput")) sections.throughput = await throughput(targets);
   if (runs("scale")) sections.scale = await scale();
   if (runs("startup") && sqlite) sections.startup = await sqliteStartup();
   if (runs("expiry")) sections.expiry = await expiry();
+  if (runs("watch")) {
+    sections.watch = await watch({ serverCpus: SERVER_CPUS, loadCpus: LOAD_CPUS, command: srsrCommand(...SRSR_FLAGS), log });
+  }
   sections.machine.loadAfter = loadavg().map((load) => load.toFixed(2)).join(" ");
   sections.elapsedSeconds = (performance.now() - started) / 1000;
   if (settings.only !== undefined) {

@@ -5,7 +5,9 @@
  * @module
  */
 
+import { type Baseline, baselineSection } from "./baseline.ts";
 import { ms, ratio, rps, summarize, table, verdict } from "./report.ts";
+import { type WatchResult, watchSection } from "./watch.ts";
 import type { WrkResult } from "./wrk.ts";
 
 export interface Settings {
@@ -15,6 +17,8 @@ export interface Settings {
   out: string;
   /** Parts to run; `undefined` runs all. */
   only?: Set<string>;
+  /** The git ref of the older srsr the throughput runs compare against. */
+  baseline: string;
 }
 
 export interface ScaleRow {
@@ -53,10 +57,13 @@ export interface Sections {
   settings: Settings;
   /** scenario -> target label -> one result per round. */
   throughput: Map<string, Map<string, WrkResult[]>>;
+  /** The older srsr among the throughput targets, when it could be materialized. */
+  baseline?: Baseline;
   sqlite: boolean;
   scale: ScaleRow[];
   startup: StartupRow[];
   expiry?: ExpiryResult;
+  watch?: WatchResult;
   elapsedSeconds: number;
 }
 
@@ -206,20 +213,21 @@ function expirySection(sections: Sections): string {
 
 export function renderReport(sections: Sections): string {
   const { machine, settings } = sections;
-  return [
+  const header = [
     `Run ${machine.date} on ${machine.cpu}; Linux ${machine.kernel}; Bun ${machine.bun}; ${machine.deno}; ${machine.wrk}.`,
     `Load average (1, 5, 15 min) before: ${machine.loadBefore}; after: ${machine.loadAfter}. ` +
     `Each wrk run ${settings.durationSeconds} s, 1 thread, 32 connections; ${settings.rounds} alternating round(s), medians shown ` +
     `(max latency is the worst of all rounds). The whole run took ${sections.elapsedSeconds.toFixed(0)} s.`,
-    "",
-    throughputSection(sections),
-    "",
-    sqliteSection(sections),
-    "",
-    scaleSection(sections),
-    "",
-    startupSection(sections),
-    "",
-    expirySection(sections),
   ].join("\n");
+  // Parts that did not run render as "" and leave no gap.
+  return [
+    header,
+    throughputSection(sections),
+    baselineSection(sections.throughput, sections.baseline),
+    sqliteSection(sections),
+    scaleSection(sections),
+    startupSection(sections),
+    expirySection(sections),
+    watchSection(sections.watch),
+  ].filter((part) => part !== "").join("\n\n");
 }

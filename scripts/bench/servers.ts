@@ -34,6 +34,8 @@ export interface StartOptions {
   cpus?: string;
   /** Called with the free port; returns the command line. */
   command: (port: number) => string[];
+  /** Working directory of the server. @default ROOT */
+  cwd?: string;
 }
 
 async function answers(port: number): Promise<boolean> {
@@ -50,11 +52,11 @@ async function answers(port: number): Promise<boolean> {
   }
 }
 
-export async function startServer({ cpus, command }: StartOptions): Promise<RunningServer> {
+export async function startServer({ cpus, command, cwd = ROOT }: StartOptions): Promise<RunningServer> {
   const port = await freePort();
   const argv = cpus === undefined ? command(port) : ["taskset", "-c", cpus, ...command(port)];
   const started = performance.now();
-  const child: ChildProcess = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(argv[0], argv.slice(1), { cwd, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (chunk) => (stdout += chunk));
@@ -93,3 +95,16 @@ export async function startServer({ cpus, command }: StartOptions): Promise<Runn
 
 export const srsrCommand = (...flags: string[]) => (port: number) => [BUN, "main.ts", "-p", String(port), ...flags];
 export const ceilingCommand = (port: number) => [BUN, "scripts/ceiling.ts", String(port)];
+
+/**
+ * `argv` run through `sh` with at least `count` file descriptors allowed (raising the soft
+ * limit up to the hard one), or failing with a message that names both.
+ */
+export const withFileLimit = (count: number, argv: string[]) => [
+  "sh",
+  "-c",
+  `[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge ${count} ] || ulimit -n ${count} || ` +
+  `{ echo "needs ${count} open files; ulimit -Hn is $(ulimit -Hn): raise it" >&2; exit 1; }; exec "$@"`,
+  "sh",
+  ...argv,
+];
