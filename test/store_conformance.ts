@@ -193,10 +193,21 @@ const cases: Record<string, Case> = {
       const before = plain(added);
       const listed = (await store.list("billing")).instances;
       clock.advance(1_000);
+      const beat = await store.heartbeat(added.id);
+      const afterBeat = plain(beat);
+      const picked = await store.pick("billing", Math.random);
+      const gotten = await store.get(added.id);
+      const afterPick = plain(picked);
+      clock.advance(1_000);
+      await store.heartbeat(added.id);
       await store.heartbeat(added.id);
       await store.updateMeta(added.id, () => ({ zone: "b" }));
       assert.deepEqual(plain(added), before);
       assert.deepEqual(plain(listed[0]), before);
+      assert.deepEqual(plain(beat), afterBeat);
+      assert.deepEqual(plain(picked), afterPick);
+      assert.deepEqual(plain(gotten), afterPick);
+      assert.equal(afterPick?.expiresAt, added.expiresAt + 1_000);
       assert.equal(listed.length, 1);
       assert.equal((await store.get(added.id))?.meta.zone, "b");
     }),

@@ -6,13 +6,23 @@
  * is more, and never more than `maxChanges`. Trimming happens as changes are appended, so it
  * costs O(trimmed), amortized O(1) per change.
  *
+ * The history is kept in columns (index, type, instance, time) rather than one object per
+ * change: a burst of a million registrations would otherwise leave a million more objects for
+ * the garbage collector to trace for five minutes; the instances are held by the catalog anyway.
+ *
  * @module
  */
 
-import type { Change, ChangeBatch, ChangeListener, Retention, StoreLogger } from "../store.ts";
+import type { Change, ChangeBatch, ChangeListener, ChangeType, Instance, Retention, StoreLogger } from "../store.ts";
 import { NEVER_CHANGED } from "../store.ts";
 
 export const DEFAULT_RETENTION: Required<Retention> = { changes: 10_000, ms: 300_000, maxChanges: 1_000_000 };
+
+const TYPES: readonly ChangeType[] = ["register", "deregister", "expire", "update"];
+const TYPE_CODES: Readonly<Record<ChangeType, number>> = { register: 0, deregister: 1, expire: 2, update: 3 };
+
+/** Stands in a dropped slot, so the array keeps one element kind. */
+const DROPPED: Instance = Object.freeze({ id: "", name: "", address: "", meta: {}, ttl: 0, registeredAt: 0, expiresAt: 0 });
 
 /** Dropped entries accumulate at the front until compacting them away is worth a copy. */
 const COMPACT_AT = 4096;
@@ -25,20 +35,22 @@ export interface ChangeLogOptions {
   now: () => number;
   logger?: StoreLogger;
   /** Called for each change that ages out of the history. */
-  onTrim?: (change: Change) => void;
+  onTrim?: (index: number, instance: Instance) => void;
 }
 
 export class ChangeLog {
   #index: number;
-  #changes: Change[] = [];
+  #indices: number[] = [];
+  #types: number[] = [];
+  #instances: Instance[] = [];
   /** When each retained change was appended, by the store's clock. */
   #times: number[] = [];
-  /** Position of the oldest retained change in the arrays; earlier slots are dropped. */
+  /** Position of the oldest retained change in the columns; earlier slots are dropped. */
   #head = 0;
   readonly #retention: Required<Retention>;
   readonly #now: () => number;
   readonly #logger: StoreLogger | undefined;
-  readonly #onTrim: ((change: Change) => void) | undefined;
+  readonly #onTrim: ((index: number, instance: Instance) => void) | undefined;
   readonly #listeners = new Set<ChangeListener>();
 
   constructor({ index = NEVER_CHANGED, retention = {}, now, logger, onTrim }: ChangeLogOptions) {
@@ -56,12 +68,12 @@ export class ChangeLog {
 
   /** How many changes are retained. */
   get size(): number {
-    return this.#changes.length - this.#head;
+    return this.#indices.length - this.#head;
   }
 
   /** The index of the oldest retained change; one above {@link index} when none is. */
   get oldestIndex(): number {
-    return this.size > 0 ? this.#changes[this.#head].index : this.#index + 1;
+    return this.size > 0 ? this.#indices[this.#head] : this.#index + 1;
   }
 
   /** How many listeners are subscribed (tests count them after watchers leave). */
@@ -75,8 +87,7 @@ export class ChangeLog {
    */
   restore(changes: readonly { change: Change; at: number }[], index: number): void {
     for (const { change, at } of changes) {
-      this.#changes.push(change);
-      this.#times.push(at);
+      this.#push(change, at);
       if (change.index > this.#index) this.#index = change.index;
     }
     if (index > this.#index) this.#index = index;
@@ -91,8 +102,7 @@ export class ChangeLog {
         throw new Error(`change index ${change.index} does not follow ${this.#index}`);
       }
       this.#index = change.index;
-      this.#changes.push(change);
-      this.#times.push(at);
+      this.#push(change, at);
     }
     this.#trim(at);
     for (const listener of this.#listeners) {
@@ -111,21 +121,23 @@ export class ChangeLog {
   since(index: number, names?: ReadonlySet<string>): ChangeBatch | undefined {
     if (index > this.#index) return undefined;
     if (index === this.#index) return { index, changes: [] };
-    const changes = this.#changes;
+    const indices = this.#indices;
     // Every change's index is known only from the oldest retained one on: asking from
     // further back could miss trimmed changes.
-    if (this.size === 0 || index < changes[this.#head].index - 1) return undefined;
+    if (this.size === 0 || index < indices[this.#head] - 1) return undefined;
     let low = this.#head;
-    let high = changes.length;
+    let high = indices.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (changes[middle].index <= index) low = middle + 1;
+      if (indices[middle] <= index) low = middle + 1;
       else high = middle;
     }
     const found: Change[] = [];
-    for (let position = low; position < changes.length; position++) {
-      const change = changes[position];
-      if (names === undefined || names.has(change.instance.name)) found.push(change);
+    for (let position = low; position < indices.length; position++) {
+      const instance = this.#instances[position];
+      if (names === undefined || names.has(instance.name)) {
+        found.push({ index: indices[position], type: TYPES[this.#types[position]], instance });
+      }
     }
     return { index: this.#index, changes: found };
   }
@@ -138,22 +150,35 @@ export class ChangeLog {
   }
 
   clear(): void {
-    this.#changes = [];
+    this.#indices = [];
+    this.#types = [];
+    this.#instances = [];
     this.#times = [];
     this.#head = 0;
     this.#listeners.clear();
+  }
+
+  #push(change: Change, at: number): void {
+    this.#indices.push(change.index);
+    this.#types.push(TYPE_CODES[change.type]);
+    this.#instances.push(change.instance);
+    this.#times.push(at);
   }
 
   #trim(now: number): void {
     const { changes: keep, ms, maxChanges } = this.#retention;
     const oldestKept = now - ms;
     while (this.size > keep && (this.size > maxChanges || this.#times[this.#head] < oldestKept)) {
-      const change = this.#changes[this.#head];
-      this.#head++;
-      this.#onTrim?.(change);
+      const position = this.#head++;
+      const instance = this.#instances[position];
+      // Dropped slots must not keep a removed instance alive until the next compaction.
+      this.#instances[position] = DROPPED;
+      this.#onTrim?.(this.#indices[position], instance);
     }
-    if (this.#head >= COMPACT_AT && this.#head * 2 >= this.#changes.length) {
-      this.#changes = this.#changes.slice(this.#head);
+    if (this.#head >= COMPACT_AT && this.#head * 2 >= this.#indices.length) {
+      this.#indices = this.#indices.slice(this.#head);
+      this.#types = this.#types.slice(this.#head);
+      this.#instances = this.#instances.slice(this.#head);
       this.#times = this.#times.slice(this.#head);
       this.#head = 0;
     }

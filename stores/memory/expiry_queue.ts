@@ -2,10 +2,10 @@
  * A binary min-heap of items ordered by a due time, each item knowing its position so it can
  * be removed or swapped for another in place.
  *
- * The memory store keeps one entry per instance and re-queues lazily: a heartbeat makes a new
- * instance value that takes the old one's place (same due time), and the sweep, finding an
- * entry whose instance has been renewed since, moves it down to its new expiry. So heartbeats
- * cost O(1), a deregistration O(log n) (its entry leaves at once, so memory follows what is
+ * The memory store keeps one entry per instance and re-queues lazily: a heartbeat moves the
+ * instance's expiry (or puts a new value in the old one's place, with the same due time), and
+ * the sweep, finding an entry whose instance has been renewed since, moves it down to its new
+ * expiry. So heartbeats cost O(1), a deregistration O(log n) (its entry leaves at once, so memory follows what is
  * registered), and a sweep O((expired + renewed since queued) · log n).
  *
  * @module
