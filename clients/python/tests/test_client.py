@@ -120,7 +120,8 @@ class StayingRegisteredTest(ClientTestCase):
         self.assertFalse(client.is_registered)
         self.server.start()
         self.assertTrue(eventually(lambda: self.server.lookup("early-bird") is not None), "never registered")
-        self.assertTrue(client.is_registered)
+        # The server has the registration before the client has read its answer: wait for that too.
+        self.assertTrue(eventually(lambda: client.is_registered), "the client never took its registration")
 
 
 class DeregisterTest(ClientTestCase):
