@@ -4,8 +4,9 @@
  *
  * Each name's live and not-yet-swept instances sit in one array (O(1) pick; removal swaps the
  * last element into the gap), instances by id in a Map, expiry runs off an {@link ExpiryQueue},
- * and the history off a {@link ChangeLog}. Instances are values: a heartbeat or a patch puts a
- * new one in the old one's place, so whatever a caller holds never changes under it.
+ * and the history off a {@link ChangeLog}. Instances are values: once a record has been handed
+ * out, a heartbeat or a patch puts a new one in its place, so whatever a caller holds never
+ * changes under it (see StoredInstance).
  *
  * @module
  */
