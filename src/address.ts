@@ -53,6 +53,11 @@ export function urlHost(ip: string): string | undefined {
   }
 }
 
+/** `host:port` as a URL and a reader write it: an IPv6 host in brackets (`[::1]:4214`). */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** `http://<client-ip>[:<port>]`, the address of a service that registered without one. */
 export function addressFromClientIp(ip: string, port?: number): string | undefined {
   const host = urlHost(ip);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { checkStoreSpec } from "../stores/open.ts";
 import { LOG_LEVELS, type LogLevel } from "./logger.ts";
@@ -12,7 +13,7 @@ import { LOG_LEVELS, type LogLevel } from "./logger.ts";
 export interface Config {
   /** @default 4214 */
   port: number;
-  /** @default "127.0.0.1" */
+  /** An IP address (IPv6 without brackets) or a hostname. @default "127.0.0.1" */
   host: string;
   /** Seconds without a heartbeat before an instance expires, unless it registered with its own TTL. @default 30 */
   timeout: number;
@@ -32,6 +33,10 @@ export type Command = { kind: "serve"; config: Config } | { kind: "help" } | { k
 /** Bad flags or environment: one line for stderr, exit code 2. */
 export class UsageError extends Error {
   override name = "UsageError";
+  constructor(message: string) {
+    // Values are quoted into messages as given; a newline in one must not break the one line.
+    super(message.replace(/[\u0000-\u001f\u007f]/g, (char) => JSON.stringify(char).slice(1, -1)));
+  }
 }
 
 export const DEFAULT_CONFIG: Readonly<Config> = {
@@ -46,6 +51,31 @@ export const DEFAULT_CONFIG: Readonly<Config> = {
 
 /** Longest timeout accepted: a year, well inside what timers and dates represent exactly. */
 const MAX_TIMEOUT_SECONDS = 365 * 24 * 3600;
+const SECONDS = `seconds greater than 0 and at most ${MAX_TIMEOUT_SECONDS}`;
+
+/**
+ * Every option: its parseArgs type and short name, the variable that stands in for it, and
+ * the accepted form that errors quote.
+ */
+const OPTIONS = {
+  port: { type: "string", short: "p", variable: "SRSR_PORT", expected: "an integer from 1 to 65535" },
+  host: {
+    type: "string",
+    variable: "SRSR_HOST",
+    expected: "an IPv4 address, an IPv6 address or a hostname, such as 0.0.0.0, ::1 or localhost",
+  },
+  timeout: { type: "string", short: "t", variable: "SRSR_TIMEOUT", expected: SECONDS },
+  "max-ttl": { type: "string", variable: "SRSR_MAX_TTL", expected: SECONDS },
+  store: { type: "string", variable: "SRSR_STORE", expected: "memory or sqlite:PATH" },
+  "trust-proxy": { type: "boolean", variable: "SRSR_TRUST_PROXY", expected: "1, true, 0 or false" },
+  "log-level": { type: "string", variable: "SRSR_LOG_LEVEL", expected: LOG_LEVELS.join(", ") },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+/** The options an environment variable can stand in for: all but --help and --version. */
+type SettingName = { [Name in OptionName]: (typeof OPTIONS)[Name] extends { variable: string } ? Name : never }[OptionName];
 
 export const HELP = `srsr - the Really Simple Service Registry
 
@@ -53,8 +83,8 @@ Usage: srsr [options]
 
 Options:
   -p, --port <port>       port to listen on (default 4214; env SRSR_PORT)
-      --host <host>       address to bind; 0.0.0.0 serves other machines
-                          (default 127.0.0.1; env SRSR_HOST)
+      --host <host>       IP address or hostname to bind; 0.0.0.0 serves other
+                          machines (default 127.0.0.1; env SRSR_HOST)
   -t, --timeout <sec>     seconds without a heartbeat before an instance expires,
                           for registrations without a TTL of their own
                           (default 30; env SRSR_TIMEOUT)
@@ -63,21 +93,13 @@ Options:
       --store <spec>      memory, or sqlite:PATH to keep registrations across
                           restarts (default memory; env SRSR_STORE)
       --trust-proxy       take client IPs from X-Forwarded-For
-      --log-level <lvl>   error, warn, info or debug (default info)
+                          (env SRSR_TRUST_PROXY=1, true, 0 or false)
+      --log-level <lvl>   error, warn, info or debug
+                          (default info; env SRSR_LOG_LEVEL)
   -h, --help              show this help
-  -V, --version           show the version`;
+  -V, --version           show the version
 
-const options = {
-  port: { type: "string", short: "p" },
-  host: { type: "string" },
-  timeout: { type: "string", short: "t" },
-  "max-ttl": { type: "string" },
-  store: { type: "string" },
-  "trust-proxy": { type: "boolean" },
-  "log-level": { type: "string" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean", short: "V" },
-} as const;
+A flag wins over its environment variable; an empty variable counts as unset.`;
 
 /**
  * Reads flags (`args`, without the program name) and environment variables; a flag wins
@@ -89,76 +111,109 @@ const options = {
  * ```
  */
 export function parseFlags(args: readonly string[], env: Readonly<Record<string, string | undefined>>): Command {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.split("\n")[0]} (see --help)`);
-  }
-  if (values.help) return { kind: "help" };
-  if (values.version) return { kind: "version" };
+  const given = readArgs(args);
+  if (given.help) return { kind: "help" };
+  if (given.version) return { kind: "version" };
 
-  // A flag wins over its environment variable; `source` names whichever was used in errors.
-  const setting = (flag: string | undefined, name: string, variable?: string) => {
-    if (flag !== undefined) return { value: flag, source: `--${name}` };
-    if (variable && env[variable]) return { value: env[variable], source: variable };
-    return undefined;
+  // The flag's text, else its variable's; `source` names whichever was used in errors.
+  const setting = (name: SettingName) => {
+    const flag = given[name];
+    if (typeof flag === "string") return { text: flag, source: `--${name}` };
+    const variable = OPTIONS[name].variable;
+    const text = env[variable];
+    return text ? { text, source: variable } : undefined;
   };
-  const port = setting(values.port, "port", "SRSR_PORT");
-  const host = setting(values.host, "host", "SRSR_HOST");
-  const timeout = setting(values.timeout, "timeout", "SRSR_TIMEOUT");
-  const maxTtl = setting(values["max-ttl"], "max-ttl", "SRSR_MAX_TTL");
-  const store = setting(values.store, "store", "SRSR_STORE");
-  const logLevel = setting(values["log-level"], "log-level");
+  const read = <T>(name: SettingName, what: string, parse: (text: string) => T | undefined, fallback: T): T => {
+    const found = setting(name);
+    if (found === undefined) return fallback;
+    const value = parse(found.text);
+    if (value === undefined) {
+      throw new UsageError(`${found.source}: invalid ${what} "${found.text}": expected ${OPTIONS[name].expected}`);
+    }
+    return value;
+  };
+
+  const store = setting("store");
+  const storeProblem = store && checkStoreSpec(store.text);
+  if (storeProblem) throw new UsageError(`${store.source}: ${storeProblem}`);
 
   return {
     kind: "serve",
     config: {
-      port: port ? parsePort(port.value, port.source) : DEFAULT_CONFIG.port,
-      host: host ? parseHost(host.value, host.source) : DEFAULT_CONFIG.host,
-      timeout: timeout ? parseSeconds(timeout.value, timeout.source, "timeout") : DEFAULT_CONFIG.timeout,
-      maxTtl: maxTtl ? parseSeconds(maxTtl.value, maxTtl.source, "TTL") : DEFAULT_CONFIG.maxTtl,
-      store: store ? parseStore(store.value, store.source) : DEFAULT_CONFIG.store,
-      trustProxy: values["trust-proxy"] ?? DEFAULT_CONFIG.trustProxy,
-      logLevel: logLevel ? parseLogLevel(logLevel.value, logLevel.source) : DEFAULT_CONFIG.logLevel,
+      port: read("port", "port", parsePort, DEFAULT_CONFIG.port),
+      host: read("host", "host", parseHost, DEFAULT_CONFIG.host),
+      timeout: read("timeout", "timeout", parseSeconds, DEFAULT_CONFIG.timeout),
+      maxTtl: read("max-ttl", "TTL", parseSeconds, DEFAULT_CONFIG.maxTtl),
+      store: store?.text ?? DEFAULT_CONFIG.store,
+      trustProxy: given["trust-proxy"] === true || read("trust-proxy", "value", parseBoolean, DEFAULT_CONFIG.trustProxy),
+      logLevel: read("log-level", "log level", parseLogLevel, DEFAULT_CONFIG.logLevel),
     },
   };
 }
 
-function parsePort(value: string, source: string): number {
-  const port = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UsageError(`${source}: invalid port "${value}": expected an integer from 1 to 65535`);
+const PARSE_ARGS_OPTIONS = Object.fromEntries(
+  Object.entries(OPTIONS).map(([name, { type, ...option }]) => [name, "short" in option ? { type, short: option.short } : { type }]),
+);
+
+/** The options given, as their text (`true` for a switch); a repeated one's last value wins. */
+function readArgs(args: readonly string[]): Partial<Record<OptionName, string | true>> {
+  // Not strict: parseArgs's own errors run to several lines and call `-t -1` "ambiguous"; from
+  // the tokens every mistake is told in one line naming the flag.
+  const { tokens } = parseArgs({ args: [...args], options: PARSE_ARGS_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  const given: Partial<Record<OptionName, string | true>> = {};
+  for (const token of tokens) {
+    if (token.kind === "option-terminator") continue;
+    if (token.kind === "positional") {
+      throw new UsageError(`unexpected argument "${token.value}": srsr takes only options (see --help)`);
+    }
+    if (!Object.hasOwn(OPTIONS, token.name)) throw new UsageError(`unknown option ${token.rawName} (see --help)`);
+    const name = token.name as OptionName;
+    const option = OPTIONS[name];
+    if (option.type === "boolean") {
+      if (token.value !== undefined) throw new UsageError(`--${name}: takes no value (write --${name} alone)`);
+      given[name] = true;
+      continue;
+    }
+    // parseArgs takes the next argument as the value even when it starts with "-", which is
+    // what `-t -1` means; but `-p --host` means the port was left out.
+    if (token.value === undefined || (!token.inlineValue && /^-[A-Za-z-]/.test(token.value))) {
+      throw new UsageError(`--${name}: missing value: expected ${option.expected}`);
+    }
+    given[name] = token.value;
   }
-  return port;
+  return given;
 }
 
-function parseHost(value: string, source: string): string {
-  if (!/^[A-Za-z0-9.:_-]+$/.test(value)) {
-    throw new UsageError(`${source}: invalid host "${value}": expected an IP address or hostname such as 0.0.0.0`);
-  }
-  return value;
+function parsePort(text: string): number | undefined {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : 0;
+  return port >= 1 && port <= 65535 ? port : undefined;
 }
 
-function parseSeconds(value: string, source: string, what: string): number {
-  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
-  if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
-    throw new UsageError(
-      `${source}: invalid ${what} "${value}": expected seconds greater than 0 and at most ${MAX_TIMEOUT_SECONDS}`,
-    );
-  }
-  return seconds;
+// RFC 1123 labels, and `_` as container names (Docker's, for one) have it.
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$/;
+
+/** An IP address or a hostname; `[::1]` is taken as `::1`. */
+function parseHost(text: string): string | undefined {
+  const bracketed = /^\[(.+)\]$/.exec(text);
+  if (bracketed) return isIP(bracketed[1]) === 6 ? bracketed[1] : undefined;
+  if (isIP(text) !== 0) return text;
+  // A name ending in a number is an IPv4 address gone wrong (999.1.1.1, 10.1), which
+  // resolvers would read as one: no hostname.
+  return HOSTNAME.test(text) && !/(?:^|\.)\d+$/.test(text) ? text : undefined;
 }
 
-function parseStore(value: string, source: string): string {
-  const problem = checkStoreSpec(value);
-  if (problem) throw new UsageError(`${source}: ${problem}`);
-  return value;
+function parseSeconds(text: string): number | undefined {
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  return seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS ? seconds : undefined;
 }
 
-function parseLogLevel(value: string, source: string): LogLevel {
-  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
-    throw new UsageError(`${source}: invalid log level "${value}": expected ${LOG_LEVELS.join(", ")}`);
-  }
-  return value as LogLevel;
+function parseBoolean(text: string): boolean | undefined {
+  const lower = text.toLowerCase();
+  if (lower === "1" || lower === "true") return true;
+  if (lower === "0" || lower === "false") return false;
+  return undefined;
+}
+
+function parseLogLevel(text: string): LogLevel | undefined {
+  return (LOG_LEVELS as readonly string[]).includes(text) ? (text as LogLevel) : undefined;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { type Command, type Config, DEFAULT_CONFIG, parseFlags, UsageError } from "../src/config.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Command, type Config, DEFAULT_CONFIG, HELP, parseFlags, UsageError } from "../src/config.ts";
 
 const serve = (args: string[], env: Record<string, string> = {}) => {
   const command = parseFlags(args, env);
@@ -64,41 +66,163 @@ describe("parseFlags()", () => {
     [["-p", "abc"], '--port: invalid port "abc"'],
     [["-p", "80.5"], '--port: invalid port "80.5"'],
     [["-p", ""], '--port: invalid port ""'],
+    [["-p", "-1"], '--port: invalid port "-1": expected an integer from 1 to 65535'],
+    [["-p", "1e3"], '--port: invalid port "1e3"'],
     [["-t", "0"], '--timeout: invalid timeout "0"'],
-    [["--timeout=-5"], "--timeout: invalid timeout"],
-    [["-t", "-5"], "Option '-t' argument is ambiguous"],
+    [["--timeout=-5"], '--timeout: invalid timeout "-5": expected seconds greater than 0 and at most 31536000'],
+    [["-t", "-1"], '--timeout: invalid timeout "-1": expected seconds greater than 0 and at most 31536000'],
+    [["-t-1"], '--timeout: invalid timeout "-1"'],
+    [["--timeout", "-0.5"], '--timeout: invalid timeout "-0.5"'],
     [["-t", "abc"], '--timeout: invalid timeout "abc"'],
     [["-t", "99999999999"], '--timeout: invalid timeout "99999999999"'],
+    [["-t", "1e3"], '--timeout: invalid timeout "1e3"'],
     [["--max-ttl", "0"], '--max-ttl: invalid TTL "0": expected seconds greater than 0 and at most 31536000'],
     [["--max-ttl", "1h"], '--max-ttl: invalid TTL "1h"'],
+    [["--max-ttl", "-3"], '--max-ttl: invalid TTL "-3"'],
     [["--store", "redis://x"], '--store: unknown store "redis://x": expected memory or sqlite:PATH'],
     [["--store", "memory:x"], '--store: unknown store "memory:x"'],
     [["--store", "sqlite"], '--store: store "sqlite" names no file: expected sqlite:PATH'],
     [["--log-level", "loud"], '--log-level: invalid log level "loud": expected error, warn, info, debug'],
-    [["--host", "a b"], '--host: invalid host "a b"'],
-    [["--bogus"], "Unknown option '--bogus'"],
-    [["extra"], "Unexpected argument 'extra'"],
-    [["-p"], "Option '-p, --port <value>' argument missing"],
+    [["--log-level", "INFO"], '--log-level: invalid log level "INFO"'],
+    [["--host", "a b"], '--host: invalid host "a b": expected an IPv4 address, an IPv6 address or a hostname'],
+    [["--host", "999.1.1.1"], '--host: invalid host "999.1.1.1": expected an IPv4 address, an IPv6 address or a hostname'],
+    [["--host", "1.2.3"], '--host: invalid host "1.2.3"'],
+    [["--host", "10.1"], '--host: invalid host "10.1"'],
+    [["--host", "1.2.3.4.5"], '--host: invalid host "1.2.3.4.5"'],
+    [["--host", "01.2.3.4"], '--host: invalid host "01.2.3.4"'],
+    [["--host", "4214"], '--host: invalid host "4214"'],
+    [["--host", "::g"], '--host: invalid host "::g"'],
+    [["--host", "1::2::3"], '--host: invalid host "1::2::3"'],
+    [["--host", "[::1"], '--host: invalid host "[::1"'],
+    [["--host", "[127.0.0.1]"], '--host: invalid host "[127.0.0.1]"'],
+    [["--host", "-bad.example"], "--host: missing value"],
+    [["--host=-bad.example"], '--host: invalid host "-bad.example"'],
+    [["--host", "bad-.example"], '--host: invalid host "bad-.example"'],
+    [["--host", "a..b"], '--host: invalid host "a..b"'],
+    [["--host", "example.com."], '--host: invalid host "example.com."'],
+    [["--host", `${"a".repeat(64)}.example`], "--host: invalid host"],
+    [["--host", "http://localhost"], '--host: invalid host "http://localhost"'],
+    [["--host", "localhost:4214"], '--host: invalid host "localhost:4214"'],
+    [["--host", "h\u00f6st"], '--host: invalid host "h\u00f6st"'],
+    [["--host", ""], '--host: invalid host ""'],
+    [["--trust-proxy=1"], "--trust-proxy: takes no value (write --trust-proxy alone)"],
+    [["--help=yes"], "--help: takes no value"],
+    [["-p"], "--port: missing value: expected an integer from 1 to 65535"],
+    [["--host"], "--host: missing value: expected an IPv4 address, an IPv6 address or a hostname"],
+    [["-p", "--host", "0.0.0.0"], "--port: missing value: expected an integer from 1 to 65535"],
+    [["-t", "-p", "80"], "--timeout: missing value: expected seconds greater than 0"],
+    [["--store", "--log-level=debug"], "--store: missing value: expected memory or sqlite:PATH"],
+    [["--log-level"], "--log-level: missing value: expected error, warn, info, debug"],
+    [["--bogus"], "unknown option --bogus (see --help)"],
+    [["-x"], "unknown option -x (see --help)"],
+    [["--port8080"], "unknown option --port8080 (see --help)"],
+    [["extra"], 'unexpected argument "extra": srsr takes only options (see --help)'],
+    [["--trust-proxy", "true"], 'unexpected argument "true"'],
+    [["--", "-p", "80"], 'unexpected argument "-p"'],
+    [["-p", "80\n81"], '--port: invalid port "80\\n81"'],
   ])("%j -> UsageError %s", (args, message) => {
     expect(() => parseFlags(args, {})).toThrow(UsageError);
     expect(() => parseFlags(args, {})).toThrow(message);
   });
 
   test.each([
-    [{ SRSR_PORT: "0" }, 'SRSR_PORT: invalid port "0"'],
-    [{ SRSR_TIMEOUT: "-1" }, 'SRSR_TIMEOUT: invalid timeout "-1"'],
-    [{ SRSR_STORE: "mongo" }, 'SRSR_STORE: unknown store "mongo"'],
-    [{ SRSR_MAX_TTL: "x" }, 'SRSR_MAX_TTL: invalid TTL "x"'],
+    [["--host", "127.0.0.1"], "127.0.0.1"],
+    [["--host", "::"], "::"],
+    [["--host", "::2"], "::2"],
+    [["--host", "[::1]"], "::1"],
+    [["--host", "fe80::1%lo"], "fe80::1%lo"],
+    [["--host", "::ffff:10.0.0.1"], "::ffff:10.0.0.1"],
+    [["--host", "localhost"], "localhost"],
+    [["--host", "srsr.internal.example.com"], "srsr.internal.example.com"],
+    [["--host", "my_service"], "my_service"],
+    [["--host", "host-1.example"], "host-1.example"],
+    [["--host", "1host.example"], "1host.example"],
+    [["--host", "a".repeat(63)], "a".repeat(63)],
+  ])("--host %j binds %s", (args, host) => {
+    expect(serve(args).host).toBe(host);
+  });
+
+  test("every flag but --help and --version has an environment variable, named in --help and the README", () => {
+    const env = {
+      SRSR_PORT: "9000",
+      SRSR_HOST: "::1",
+      SRSR_TIMEOUT: "7",
+      SRSR_MAX_TTL: "60",
+      SRSR_STORE: "sqlite:./reg.db",
+      SRSR_TRUST_PROXY: "1",
+      SRSR_LOG_LEVEL: "debug",
+    };
+    expect(serve([], env)).toEqual({
+      port: 9000,
+      host: "::1",
+      timeout: 7,
+      maxTtl: 60,
+      store: "sqlite:./reg.db",
+      trustProxy: true,
+      logLevel: "debug",
+    });
+    const readme = readFileSync(join(import.meta.dir, "..", "README.md"), "utf8");
+    const flagsTable = readme.slice(readme.indexOf("## Flags"), readme.indexOf("A flag wins over"));
+    for (const variable of Object.keys(env)) {
+      expect(HELP).toContain(variable);
+      expect(flagsTable).toContain(`\`${variable}\``);
+    }
+  });
+
+  test.each([
+    ["1", true],
+    ["true", true],
+    ["TRUE", true],
+    ["0", false],
+    ["false", false],
+    ["False", false],
+    ["", false],
+  ])("SRSR_TRUST_PROXY=%j -> trustProxy %p", (value, expected) => {
+    expect(serve([], { SRSR_TRUST_PROXY: value }).trustProxy).toBe(expected);
+  });
+
+  test("--trust-proxy wins over SRSR_TRUST_PROXY=0", () => {
+    expect(serve(["--trust-proxy"], { SRSR_TRUST_PROXY: "0" }).trustProxy).toBe(true);
+  });
+
+  test.each([
+    [{ SRSR_PORT: "0" }, 'SRSR_PORT: invalid port "0": expected an integer from 1 to 65535'],
+    [{ SRSR_PORT: "-1" }, 'SRSR_PORT: invalid port "-1"'],
+    [{ SRSR_HOST: "999.1.1.1" }, 'SRSR_HOST: invalid host "999.1.1.1": expected an IPv4 address, an IPv6 address or a hostname'],
+    [{ SRSR_TIMEOUT: "-1" }, 'SRSR_TIMEOUT: invalid timeout "-1": expected seconds greater than 0 and at most 31536000'],
+    [{ SRSR_MAX_TTL: "x" }, 'SRSR_MAX_TTL: invalid TTL "x": expected seconds greater than 0 and at most 31536000'],
+    [{ SRSR_STORE: "mongo" }, 'SRSR_STORE: unknown store "mongo": expected memory or sqlite:PATH'],
+    [{ SRSR_TRUST_PROXY: "yes" }, 'SRSR_TRUST_PROXY: invalid value "yes": expected 1, true, 0 or false'],
+    [{ SRSR_TRUST_PROXY: "2" }, 'SRSR_TRUST_PROXY: invalid value "2"'],
+    [{ SRSR_LOG_LEVEL: "verbose" }, 'SRSR_LOG_LEVEL: invalid log level "verbose": expected error, warn, info, debug'],
+    [{ SRSR_PORT: "80\n81" }, 'SRSR_PORT: invalid port "80\\n81"'],
   ])("bad environment %j -> UsageError %s", (env, message) => {
+    expect(() => parseFlags([], env)).toThrow(UsageError);
     expect(() => parseFlags([], env)).toThrow(message);
   });
 
-  test("a usage error is a single line", () => {
-    try {
-      parseFlags(["--nope"], {});
-      throw new Error("expected a UsageError");
-    } catch (error) {
-      expect((error as Error).message).not.toContain("\n");
+  test("a flag wins over a bad variable", () => {
+    expect(serve(["--log-level", "warn"], { SRSR_LOG_LEVEL: "verbose" }).logLevel).toBe("warn");
+    expect(serve(["--host", "0.0.0.0"], { SRSR_HOST: "999.1.1.1" }).host).toBe("0.0.0.0");
+  });
+
+  test("every usage error is a single line", () => {
+    const cases: [string[], Record<string, string>][] = [
+      [["--nope"], {}],
+      [["-t", "-1"], {}],
+      [["-p"], {}],
+      [["--host", "a\nb"], {}],
+      [["--store", "x\ny"], {}],
+      [[], { SRSR_LOG_LEVEL: "a\r\nb" }],
+      [["extra\nline"], {}],
+    ];
+    for (const [args, env] of cases) {
+      expect(() => parseFlags(args, env)).toThrow(UsageError);
+      try {
+        parseFlags(args, env);
+      } catch (error) {
+        expect((error as Error).message).not.toMatch(/[\r\n]/);
+      }
     }
   });
 });

@@ -7,6 +7,7 @@
 
 import process from "node:process";
 import { openStore } from "../../stores/open.ts";
+import { joinHostPort } from "../address.ts";
 import { createApp } from "../app.ts";
 import type { Config } from "../config.ts";
 import { RUNTIME_BODY_CAP_BYTES } from "../http.ts";
@@ -38,8 +39,7 @@ export async function serve(config: Config, runtime: Runtime): Promise<void> {
     throw error;
   }
   const stopSweeping = registry.startSweeping();
-  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  console.error(`srsr listening on http://${host}:${config.port} (store: ${store.description}, timeout: ${config.timeout}s)`);
+  console.error(`srsr listening on http://${joinHostPort(config.host, config.port)} (store: ${store.description}, timeout: ${config.timeout}s)`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

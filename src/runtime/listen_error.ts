@@ -5,6 +5,8 @@
  * @module
  */
 
+import { isIP } from "node:net";
+import { joinHostPort } from "../address.ts";
 import type { ServeOptions } from "./types.ts";
 
 /** The server could not listen: port in use, no permission, no such address. */
@@ -14,7 +16,7 @@ export class ListenError extends Error {
 
 export function listenError(error: unknown, { hostname, port }: Pick<ServeOptions, "hostname" | "port">): ListenError {
   const { code, name, message } = error as { code?: string; name?: string; message?: string };
-  const where = `${hostname}:${port}`;
+  const where = joinHostPort(hostname, port);
   if (code === "EADDRINUSE" || name === "AddrInUse") {
     return new ListenError(`cannot listen on ${where}: the port is already in use (choose another with --port)`);
   }
@@ -23,6 +25,10 @@ export function listenError(error: unknown, { hostname, port }: Pick<ServeOption
   }
   if (code === "EADDRNOTAVAIL" || name === "AddrNotAvailable") {
     return new ListenError(`cannot listen on ${where}: the address is not on this machine (see --host)`);
+  }
+  // Bun says EINVAL, Deno names getaddrinfo, when a hostname does not resolve.
+  if ((code === "EINVAL" && isIP(hostname) === 0) || message?.startsWith("failed to lookup address")) {
+    return new ListenError(`cannot listen on ${where}: the host name does not resolve (see --host)`);
   }
   return new ListenError(`cannot listen on ${where}: ${message ?? String(error)}`);
 }
