@@ -1,11 +1,17 @@
 /**
  * Compiles srsr into single-file executables with Bun's compiler, one per release target,
- * into `dist/` with a `SHA256SUMS` file that `sha256sum -c` checks. Each binary carries
- * everything it needs (code, dependencies, package.json's version, the commit it was built
- * from); cross-compiling fetches the target's Bun runtime from the npm registry.
+ * into `dist/`, each beside its archive (scripts/archive.ts), with a `SHA256SUMS` file of both
+ * that `sha256sum -c` checks. Each binary carries everything it needs (code, dependencies,
+ * package.json's version, the commit it was built from); cross-compiling fetches the target's
+ * Bun runtime from the npm registry.
  *
- * Usage: bun scripts/build.ts [--target NAME]... [--outdir DIR] [--minify] [--no-bytecode]
- * (`npm run build -- --target linux-amd64` builds one).
+ * The output folder ends up holding this build's files and none from an earlier one: every
+ * file a build can make (any target's binary or archive, SHA256SUMS) is removed first, so a
+ * one-target build never sits beside stale binaries that `dist/*` would upload. Files of other
+ * names are left alone, so `--outdir` may be any folder.
+ *
+ * Usage: bun scripts/build.ts [--target NAME]... [--outdir DIR] [--no-archives] [--xz-level N]
+ *        [--minify] [--no-bytecode]   (`npm run build -- --target linux-amd64` builds one).
  * Exit codes: 0 built, 1 a build failed, 2 bad usage.
  *
  * @module
@@ -14,10 +20,11 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { archive, archiveNameOf, missingXz } from "./archive.ts";
 import { type BinaryFormat, binaryFormatOf } from "./binary_format.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -43,14 +50,27 @@ export const TARGETS: Readonly<Record<string, Target>> = {
 
 export const fileNameOf = (target: string): string => `srsr-${target}${target.startsWith("windows-") ? ".exe" : ""}`;
 
-const USAGE = `usage: bun scripts/build.ts [--target NAME]... [--outdir DIR] [--minify] [--no-bytecode]
-targets: ${Object.keys(TARGETS).join(", ")} (default: all)`;
+/** Every file name a build can write, for any target: what is cleared before a build. */
+export const RELEASE_FILES: ReadonlySet<string> = new Set([
+  ...Object.keys(TARGETS).flatMap((target) => [fileNameOf(target), archiveNameOf(fileNameOf(target))]),
+  "SHA256SUMS",
+]);
+
+const USAGE = `usage: bun scripts/build.ts [--target NAME]... [--outdir DIR] [--no-archives] [--xz-level N]
+                           [--minify] [--no-bytecode]
+targets: ${Object.keys(TARGETS).join(", ")} (default: all)
+Each binary gets an archive beside it (.tar.xz, or .zip for Windows) unless --no-archives;
+--xz-level is xz's preset, 0 (fastest) to 9 (default 6).`;
 
 class UsageError extends Error {}
 
 interface BuildOptions {
   targets: string[];
   outdir: string;
+  /** Write each binary's .tar.xz or .zip beside it. @default true */
+  archives: boolean;
+  /** xz's preset for the .tar.xz archives, 0–9. @default 6 */
+  xzLevel: number;
   /**
    * Off by default: it saved 0.2 MB of 112 and no start-up time (docs/benchmarks.md), and
    * unminified names keep the stack traces in the server's error log readable.
@@ -72,6 +92,8 @@ function parseBuildFlags(args: string[]): BuildOptions | "help" {
       options: {
         target: { type: "string", multiple: true },
         outdir: { type: "string", default: join(ROOT, "dist") },
+        archives: { type: "boolean", default: true },
+        "xz-level": { type: "string", default: "6" },
         minify: { type: "boolean", default: false },
         bytecode: { type: "boolean", default: true },
         help: { type: "boolean", short: "h" },
@@ -87,7 +109,15 @@ function parseBuildFlags(args: string[]): BuildOptions | "help" {
       throw new UsageError(`--target: unknown target "${target}": expected one of ${Object.keys(TARGETS).join(", ")}`);
     }
   }
-  return { targets: [...new Set(targets)], outdir: resolve(values.outdir), minify: values.minify, bytecode: values.bytecode };
+  if (!/^[0-9]$/.test(values["xz-level"])) throw new UsageError(`--xz-level: "${values["xz-level"]}" is not a preset from 0 to 9`);
+  return {
+    targets: [...new Set(targets)],
+    outdir: resolve(values.outdir),
+    archives: values.archives,
+    xzLevel: Number(values["xz-level"]),
+    minify: values.minify,
+    bytecode: values.bytecode,
+  };
 }
 
 /** The short commit, `-dirty` when tracked files differ from it, `dev` outside a git checkout. */
@@ -142,22 +172,40 @@ async function sha256(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
+/** Removes what an earlier build left in `outdir` (see the module comment); returns the names. */
+async function removeEarlierBuild(outdir: string): Promise<string[]> {
+  const earlier = (await readdir(outdir)).filter((name) => RELEASE_FILES.has(name)).sort();
+  await Promise.all(earlier.map((name) => rm(join(outdir, name), { force: true })));
+  return earlier;
+}
+
+const mebibytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+const secondsSince = (started: number) => `${((performance.now() - started) / 1000).toFixed(1)}s`;
+
 async function build(options: BuildOptions): Promise<void> {
+  // Checked before compiling, so a missing xz fails in a second, not after the first binary.
+  const needsXz = options.archives && options.targets.some((target) => TARGETS[target].os !== "windows");
+  const xzMissing = needsXz ? missingXz() : undefined;
+  if (xzMissing) throw new Error(xzMissing);
   await mkdir(options.outdir, { recursive: true });
-  // A stale SHA256SUMS from an earlier build would vouch for files this build did not make.
-  await rm(join(options.outdir, "SHA256SUMS"), { force: true });
+  const removed = await removeEarlierBuild(options.outdir);
+  if (removed.length > 0) console.error(`removed the earlier build's ${removed.join(", ")} from ${options.outdir}`);
   const commit = gitCommit();
   const sums: string[] = [];
   for (const target of options.targets) {
-    const started = performance.now();
+    let started = performance.now();
     const outfile = await compile(target, commit, options);
-    const { size } = await stat(outfile);
     sums.push(`${await sha256(outfile)}  ${basename(outfile)}`);
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.error(`built ${outfile} (${(size / 2 ** 20).toFixed(1)} MiB, ${seconds}s)`);
+    console.error(`built ${outfile} (${mebibytes((await stat(outfile)).size)}, ${secondsSince(started)})`);
+    if (!options.archives) continue;
+    started = performance.now();
+    const archived = await archive(outfile, { xzLevel: options.xzLevel });
+    sums.push(`${await sha256(archived)}  ${basename(archived)}`);
+    console.error(`packed ${archived} (${mebibytes((await stat(archived)).size)}, ${secondsSince(started)})`);
   }
   await writeFile(join(options.outdir, "SHA256SUMS"), sums.join("\n") + "\n");
-  console.error(`srsr ${commit}: ${options.targets.length} binaries and SHA256SUMS in ${options.outdir}`);
+  const archives = options.archives ? ", their archives" : "";
+  console.error(`srsr ${commit}: ${options.targets.length} binaries${archives} and SHA256SUMS in ${options.outdir}`);
 }
 
 async function main(args: string[]): Promise<number> {

@@ -35,7 +35,7 @@ const PING_DEADLINE_MS = 40_000;
 
 /** Compiles the host's binary and copies it alone into `runDir`, as binary.test.ts does. */
 async function buildBinary(buildDir: string, runDir: string): Promise<string> {
-  const build = await runToExit([BUN, join(ROOT, "scripts", "build.ts"), "--target", HOST, "--outdir", buildDir]);
+  const build = await runToExit([BUN, join(ROOT, "scripts", "build.ts"), "--target", HOST, "--outdir", buildDir, "--no-archives"]);
   if (build.code !== 0) throw new Error(`build failed (${build.code}): ${build.stderr}`);
   const binary = join(runDir, fileNameOf(HOST));
   await copyFile(join(buildDir, fileNameOf(HOST)), binary);

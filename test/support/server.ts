@@ -45,12 +45,14 @@ export function srsrCommand(runtime: "bun" | "deno"): string[] {
 export async function startServer(
   command: string[],
   args: string[] = [],
-  { cwd = ROOT, env = {}, port, host = "127.0.0.1" }: {
+  { cwd = ROOT, env = {}, port, host = "127.0.0.1", startDeadlineMs = 15_000 }: {
     cwd?: string;
     env?: Record<string, string>;
     port?: number;
     /** Where to reach it, as it goes in a URL (`[::1]` for IPv6). */
     host?: string;
+    /** How long it may take to answer; more for a binary under emulation. @default 15_000 */
+    startDeadlineMs?: number;
   } = {},
 ): Promise<RunningServer> {
   port ??= await freePort();
@@ -74,14 +76,14 @@ export async function startServer(
     });
     return { status: response.status, json: (await response.json()) as Record<string, unknown> };
   };
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + startDeadlineMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`srsr exited with ${child.exitCode}: ${stderr}`);
     try {
       await post("/lookup", { name: "startup-probe" });
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error(`srsr did not answer within 15 s: ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`srsr did not answer within ${startDeadlineMs / 1000} s: ${stderr}`);
       await Bun.sleep(50);
     }
   }
