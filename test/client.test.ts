@@ -38,18 +38,26 @@ async function startSrsr(port?: number): Promise<Srsr> {
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Polls `condition` until it holds. The deadline only bounds a failing test, and stays under
- * bun's 5 s test timeout so a failure reads as this message rather than a timeout.
+ * bun's 5 s test timeout (unless given) so a failure reads as this message rather than a timeout.
  */
 async function waitFor(what: string, condition: () => boolean | Promise<boolean>, deadlineMs = 4_000) {
   const deadline = Date.now() + deadlineMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(20);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A fetch that records the path of every request it sends, for tests that count them. */
+function recordingFetch(): { fetch: typeof fetch; paths: string[] } {
+  const paths: string[] = [];
+  const recording = (input: string | URL | Request, init?: RequestInit) => {
+    paths.push(new URL(input instanceof Request ? input.url : input).pathname);
+    return fetch(input, init);
+  };
+  return { fetch: recording as typeof fetch, paths };
 }
 
 const uniqueName = (prefix: string) => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
@@ -114,10 +122,14 @@ describe("ServiceRegistryClient", () => {
   test("heartbeats keep the service registered past the registry's timeout", async () => {
     const client = newClient({ address: "10.0.0.6:80" });
     const id = await client.register();
-    const control = uniqueName("control"); // registered once, never renewed
+    // Registered after the client and never renewed: once it has expired, a full timeout has
+    // passed since the client registered too, so only heartbeats can have kept the client.
+    const control = uniqueName("control");
     expect((await srsr.post("/register", { name: control, address: "10.0.0.7:80" })).success).toBe(true);
-    await sleep(1_600);
-    expect(await client.lookup(control)).toBeNull();
+    await waitFor("the control expires", async () => {
+      expect(await client.lookup(client.name)).toBe("10.0.0.6:80");
+      return (await client.lookup(control)) === null;
+    }, 10_000);
     expect(await client.lookup(client.name)).toBe("10.0.0.6:80");
     expect(client.id).toBe(id);
     expect(failures).toEqual([]);
@@ -165,16 +177,24 @@ describe("ServiceRegistryClient", () => {
   }, 15_000); // a bound for a failing run: bun kills every child process, the shared server too, on a timeout
 
   test("deregister() removes the service, stops the heartbeats, and is idempotent", async () => {
-    const client = newClient({ address: "10.0.0.10:80" });
+    const sent = recordingFetch();
+    const client = newClient({ address: "10.0.0.10:80", fetch: sent.fetch });
+    // The same loop left running: its heartbeats show how long a stopped loop has had to misbehave.
+    const running = recordingFetch();
+    await newClient({ address: "10.0.0.11:80", fetch: running.fetch }).register();
     await client.register();
     await client.deregister();
     expect(client.id).toBeUndefined();
     expect(await client.lookup(client.name)).toBeNull();
     await client.deregister();
-    await sleep(500); // a stopped loop would have re-registered by now
+    const sentBefore = sent.paths.length;
+    const heartbeats = () => running.paths.filter((path) => path === "/heartbeat").length;
+    const beatsBefore = heartbeats();
+    await waitFor("the running client heartbeats three more times", () => heartbeats() >= beatsBefore + 3, 10_000);
+    expect(sent.paths.slice(sentBefore)).toEqual([]);
     expect(await client.lookup(client.name)).toBeNull();
     expect(failures).toEqual([]);
-  });
+  }, 15_000);
 
   test("deregister() and close() send nothing when never registered", async () => {
     const client = newClient({ server: `http://127.0.0.1:${await freePort()}` }); // nothing listens there
@@ -249,12 +269,19 @@ describe("ServiceRegistryClient", () => {
 });
 
 // One script for both runtimes: plain JavaScript, since Node 20 has neither TypeScript nor `await using`.
+// It waits for two answered heartbeats, not for a time that should allow them; the test's kill
+// after 30 s bounds a run where they never come.
 const smokeScript = (clientModule: string, server: string, name: string) => `
 import { ServiceRegistryClient } from ${JSON.stringify(clientModule)};
+let heartbeats = 0;
+const counting = (input, init) => fetch(input, init).then((response) => {
+  if (String(input).endsWith("/heartbeat") && response.ok) heartbeats++;
+  return response;
+});
 const client = new ServiceRegistryClient({ server: ${JSON.stringify(server)}, name: ${JSON.stringify(name)},
-  port: 7070, heartbeatInterval: 100, onError: (error) => console.log(JSON.stringify({ error: error.message })) });
+  port: 7070, heartbeatInterval: 100, fetch: counting, onError: (error) => console.log(JSON.stringify({ error: error.message })) });
 await client.register();
-await new Promise((resolve) => setTimeout(resolve, 350));
+while (heartbeats < 2) await new Promise((resolve) => setTimeout(resolve, 10));
 const found = await client.lookup(${JSON.stringify(name)});
 await client.close();
 console.log(JSON.stringify({ found, after: await client.lookup(${JSON.stringify(name)}) }));

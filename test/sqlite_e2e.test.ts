@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "./support/eventually.ts";
 import { DENO, freePort, ROOT, runToExit, srsrCommand, startServer } from "./support/server.ts";
+import { readEventStream } from "./support/sse.ts";
 
 const root = mkdtempSync(join(tmpdir(), "srsr-sqlite-e2e-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -114,12 +115,10 @@ for (const runtime of ["bun", "deno"] as const) {
         expect(list.index).toBe(seen + 2);
         const controller = new AbortController();
         const response = await fetch(`${second.url}/v1/events?name=billing`, { headers: { "last-event-id": String(seen) }, signal: controller.signal });
-        const reader = response.body!.getReader();
-        const { value } = await reader.read();
-        const text = new TextDecoder().decode(value);
-        expect(text).toStartWith("event: register\n");
-        expect(text).toContain(`id: ${seen + 1}\n`);
-        controller.abort();
+        // Whole events, however the bytes arrive: one read may hold part of one.
+        const stream = readEventStream(response, () => controller.abort());
+        expect(await stream.next()).toMatchObject({ kind: "event", event: "register", id: String(seen + 1) });
+        await stream.close();
       } finally {
         await second.stop("SIGKILL");
       }

@@ -92,7 +92,8 @@ func TestHeartbeatsKeepTheServiceAlivePastTheTimeout(t *testing.T) {
 	name := serviceName(t)
 	kept := NewServiceRegistryClient(name, "http://10.0.0.2:1", server.URL,
 		WithHeartbeatInterval(200*time.Millisecond))
-	// The control: registered alongside but never heartbeating, so it must expire.
+	// The control: registered after kept and never heartbeating, so it must expire; once it
+	// has, a full timeout has passed since kept registered too.
 	silentName := name + "-silent"
 	silent := NewServiceRegistryClient(silentName, "http://10.0.0.3:1", server.URL,
 		WithHeartbeatInterval(time.Hour))
@@ -104,13 +105,17 @@ func TestHeartbeatsKeepTheServiceAlivePastTheTimeout(t *testing.T) {
 	}
 	firstID := kept.ID()
 
-	time.Sleep(2500 * time.Millisecond) // 2.5 server timeouts
-
-	if _, found := mustLookup(t, kept, silentName); found {
-		t.Fatal("the client without heartbeats is still registered; the timeout did not apply")
-	}
+	// Elapsed time is what is tested, so poll until the control has expired (eventually's
+	// 50 ms only paces the polls); kept must be found at every poll on the way.
+	eventually(t, 10*time.Second, "the expiry of the client without heartbeats", func() bool {
+		if address, found := mustLookup(t, kept, name); !found || address != "http://10.0.0.2:1" {
+			t.Fatalf("Lookup = %q, %v; want the heartbeating service", address, found)
+		}
+		_, found := mustLookup(t, kept, silentName)
+		return !found
+	})
 	if address, found := mustLookup(t, kept, name); !found || address != "http://10.0.0.2:1" {
-		t.Errorf("Lookup = %q, %v; want the heartbeating service", address, found)
+		t.Errorf("Lookup = %q, %v after the timeout; want the heartbeating service", address, found)
 	}
 	if kept.ID() != firstID {
 		t.Errorf("ID changed from %s to %s: kept alive by re-registering, not by heartbeats", firstID, kept.ID())
@@ -136,12 +141,14 @@ func TestRegistersAgainAfterTheServerForgetsIt(t *testing.T) {
 		t.Fatalf("heartbeat with the old id = %v, %v; want the restarted server to have forgotten it", answer.Success, err)
 	}
 
-	eventually(t, 10*time.Second, "re-registration", func() bool {
-		_, found := mustLookup(t, c, name)
-		return found
+	// The client's new id, not the server's lookup: the server has the registration before the
+	// client has read the answer that carries its id.
+	eventually(t, 10*time.Second, "re-registration under a new id", func() bool {
+		id := c.ID()
+		return id != "" && id != firstID
 	})
-	if id := c.ID(); id == "" || id == firstID {
-		t.Errorf("ID() = %q after re-registration; want a new id (old %s)", id, firstID)
+	if _, found := mustLookup(t, c, name); !found {
+		t.Error("not found after the client re-registered")
 	}
 }
 
