@@ -9,10 +9,9 @@
  * core. Runs of srsr, the baseline (an older srsr) and the ceiling alternate (A B C A B C) so
  * drift hits all; medians are kept.
  *
- * Usage: bun scripts/bench.ts [--duration SECONDS] [--rounds N] [--quick] [--out PATH]
- *                             [--only throughput,scale,startup,expiry,watch] [--baseline REF]
- * With --only, the markdown goes to stdout instead of docs/benchmarks.md (a partial run must
- * not replace a whole one).
+ * Usage: `bun scripts/bench.ts --help` (scripts/bench/args.ts). Only a full run rewrites
+ * docs/benchmarks.md; a partial or quick one prints to stdout or writes to `--out PATH`, so it
+ * never replaces a whole run.
  *
  * @module
  */
@@ -21,8 +20,8 @@ import { spawnSync } from "node:child_process";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { DEFAULT_BASELINE, materializeBaseline } from "./bench/baseline.ts";
+import { parseBenchArgs, USAGE } from "./bench/args.ts";
+import { materializeBaseline } from "./bench/baseline.ts";
 import { type ExpiryResult, type Settings, renderReport, type ScaleRow, type Sections, type StartupRow } from "./bench/sections.ts";
 import { writeReport } from "./bench/report.ts";
 import { seed } from "./bench/seed.ts";
@@ -34,55 +33,18 @@ const SERVER_CPUS = "0";
 const LOAD_CPUS = "1";
 const LOOKUP_NAMES = 100;
 
-const PARTS = ["throughput", "scale", "startup", "expiry", "watch"] as const;
-
-function parseOnly(value: string): Set<string> {
-  const parts = value.split(",");
-  const unknown = parts.find((part) => !(PARTS as readonly string[]).includes(part));
-  if (unknown !== undefined) {
-    console.error(`bench: --only: unknown part "${unknown}": expected a comma-separated list of ${PARTS.join(", ")}`);
-    process.exit(2);
-  }
-  return new Set(parts);
-}
-
+/** Parses the command line before anything else runs: --help and bad usage start nothing. */
 function readSettings(args: string[]): Settings {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        duration: { type: "string" },
-        rounds: { type: "string" },
-        quick: { type: "boolean" },
-        out: { type: "string" },
-        only: { type: "string" },
-        baseline: { type: "string" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    console.error(`bench: ${(error as Error).message.split("\n")[0]}`);
+  const command = parseBenchArgs(args, { docsPath: join(ROOT, "docs", "benchmarks.md") });
+  if (command.kind === "help") {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (command.kind === "error") {
+    console.error(`bench: ${command.message}`);
     process.exit(2);
   }
-  const positive = (flag: string, value: string | undefined, fallback: number) => {
-    if (value === undefined) return fallback;
-    const number = Number(value);
-    if (!Number.isInteger(number) || number < 1) {
-      console.error(`bench: --${flag}: expected a positive integer, got "${value}"`);
-      process.exit(2);
-    }
-    return number;
-  };
-  return {
-    durationSeconds: positive("duration", values.duration, values.quick ? 2 : 5),
-    rounds: positive("rounds", values.rounds, values.quick ? 1 : 3),
-    scaleSizes: values.quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000],
-    out: values.out ?? join(ROOT, "docs", "benchmarks.md"),
-    only: values.only === undefined ? undefined : parseOnly(values.only),
-    baseline: values.baseline ?? DEFAULT_BASELINE,
-  };
+  return command.settings;
 }
 
 const settings = readSettings(process.argv.slice(2));
@@ -290,7 +252,8 @@ async function main(): Promise<void> {
   }
   sections.machine.loadAfter = loadavg().map((load) => load.toFixed(2)).join(" ");
   sections.elapsedSeconds = (performance.now() - started) / 1000;
-  if (settings.only !== undefined) {
+  if (settings.out === undefined) {
+    log("not a full run, so the report goes to stdout, not docs/benchmarks.md (--out PATH writes it to a file)");
     console.log(renderReport(sections));
     return;
   }

@@ -14,7 +14,8 @@ export interface Settings {
   durationSeconds: number;
   rounds: number;
   scaleSizes: number[];
-  out: string;
+  /** The markdown file whose generated part the report replaces; `undefined` prints it to stdout. */
+  out: string | undefined;
   /** Parts to run; `undefined` runs all. */
   only?: Set<string>;
   /** The git ref of the older srsr the throughput runs compare against. */
