@@ -137,6 +137,46 @@ export async function readJson<Schema extends z.ZodType>(c: Context, schema: Sch
   return result.data;
 }
 
+const NOT_PERCENT_UTF8 = "is not valid percent-encoded UTF-8 (a literal % is %25)";
+
+/** Whether `raw`, still percent-encoded, decodes to UTF-8. */
+function decodes(raw: string): boolean {
+  try {
+    decodeURIComponent(raw.replaceAll("+", " "));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The path parameter `key`, which is the `segment`th part of the path (`/v1/services/:name`:
+ * 3). Hono keeps a segment it cannot decode as the text it was (`%FF` stays "%FF"), which
+ * would register a name the client never meant: that is a 400. Only a value that still holds
+ * a `%` (rare) costs a look at the raw URL.
+ */
+export function readParam<Schema extends z.ZodType>(c: Context, key: string, segment: number, schema: Schema): z.output<Schema> {
+  const value = c.req.param(key);
+  if (value?.includes("%") && !decodes(new URL(c.req.url).pathname.split("/")[segment] ?? "")) {
+    throw httpError(400, `${key}: ${NOT_PERCENT_UTF8}`);
+  }
+  return readValue(key, value, schema);
+}
+
+/** Every value of the query parameter `key`, or `undefined`; refused as {@link readParam} does. */
+export function readQueries<Schema extends z.ZodType>(c: Context, key: string, schema: Schema): z.output<Schema>[] | undefined {
+  const values = c.req.queries(key);
+  if (values?.some((value) => value.includes("%"))) {
+    for (const pair of new URL(c.req.url).search.slice(1).split("&")) {
+      const [rawKey, rawValue = ""] = pair.split("=", 2);
+      if (decodes(rawKey) && decodeURIComponent(rawKey) === key && !decodes(rawValue)) {
+        throw httpError(400, `${key}: ${NOT_PERCENT_UTF8}`);
+      }
+    }
+  }
+  return values?.map((value) => readValue(key, value, schema));
+}
+
 /** Validates one path or query value; a failure is a 400 naming `field`. */
 export function readValue<Schema extends z.ZodType>(field: string, value: unknown, schema: Schema): z.output<Schema> {
   const result = schema.safeParse(value);

@@ -133,6 +133,27 @@ describe("POST /v1/services/{name}/instances", () => {
     expect(answer).toMatchObject({ status: 400, json: { error: message } });
   });
 
+  test.each([
+    ["POST", "/v1/services/bill%FFing/instances"],
+    ["GET", "/v1/services/%ZZ"],
+    ["GET", "/v1/services/%C3/pick"],
+    ["GET", "/v1/instances/%FF"],
+    ["DELETE", "/v1/instances/%FF%FE"],
+  ])("%s %s: a path that is not percent-encoded UTF-8 is a 400, never a name or id taken literally", async (method, path) => {
+    const { call, store } = setup();
+    const answer = await call(method, path, method === "POST" ? { address: "a:1" } : undefined);
+    expect(answer.status).toBe(400);
+    expect(answer.json.error).toMatch(/^(name|id): is not valid percent-encoded UTF-8 \(a literal % is %25\)$/);
+    expect(store.size).toBe(0);
+  });
+
+  test("a literal % in a name is sent as %25", async () => {
+    const { register, call } = setup();
+    expect((await register("100%25", { address: "a:1" })).name).toBe("100%");
+    expect((await call("GET", "/v1/services/100%25")).json.instances).toHaveLength(1);
+    expect((await call("GET", "/v1/services/100%25FF")).json.name).toBe("100%FF");
+  });
+
   test("a name with a percent-encoded slash is one name", async () => {
     const { call, register } = setup();
     expect((await register("team%2Fbilling", { address: "a:1" })).name).toBe("team/billing");

@@ -300,6 +300,7 @@ describe("GET /v1/events", () => {
 
   test.each([
     ["/v1/events?name=a%20b", {}, "name: must not contain whitespace or control characters"],
+    ["/v1/events?name=ok&name=bill%FFing", {}, "name: is not valid percent-encoded UTF-8 (a literal % is %25)"],
     ["/v1/events?since=-1", {}, "since: must be a non-negative integer"],
     ["/v1/events?since=abc", {}, "since: must be a non-negative integer"],
     ["/v1/events", { "last-event-id": "12x" }, "Last-Event-ID: must be a non-negative integer"],

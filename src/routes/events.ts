@@ -14,7 +14,7 @@
 import { type Context, Hono } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import type { Change } from "../../stores/store.ts";
-import { readValue } from "../http.ts";
+import { readQueries, readValue } from "../http.ts";
 import type { Registry } from "../registry.ts";
 import type { HoldOpen } from "../runtime/types.ts";
 import type { Watchers } from "../watch.ts";
@@ -30,8 +30,8 @@ export interface EventRoutesOptions {
 
 /** `?name=A&name=B`, or `undefined` for every name. */
 function watchedNames(c: Context): ReadonlySet<string> | undefined {
-  const names = c.req.queries("name");
-  return names === undefined ? undefined : new Set(names.map((name) => readValue("name", name, serviceName)));
+  const names = readQueries(c, "name", serviceName);
+  return names === undefined ? undefined : new Set(names);
 }
 
 /** Where a reconnecting client left off, or `undefined` for a new stream. */

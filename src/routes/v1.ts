@@ -7,7 +7,7 @@
 
 import { type Context, Hono } from "hono";
 import { NEVER_CHANGED } from "../../stores/store.ts";
-import { httpError, readJson, readValue } from "../http.ts";
+import { httpError, readJson, readParam, readValue } from "../http.ts";
 import type { RequestIp } from "../middleware/client_ip.ts";
 import type { Registry } from "../registry.ts";
 import type { HoldOpen } from "../runtime/types.ts";
@@ -35,8 +35,9 @@ export interface V1RoutesOptions {
 
 export const INDEX_HEADER = "X-Srsr-Index";
 
-const nameParam = (c: Context) => readValue("name", c.req.param("name"), serviceName);
-const idParam = (c: Context) => readValue("id", c.req.param("id"), instanceId);
+// Both are the fourth segment of their paths: /v1/services/:name…, /v1/instances/:id….
+const nameParam = (c: Context) => readParam(c, "name", 3, serviceName);
+const idParam = (c: Context) => readParam(c, "id", 3, instanceId);
 
 /** `?meta.KEY=VALUE` (repeatable, all must match), or `undefined` when there is none. */
 function metaFilter(c: Context): Record<string, string> | undefined {
