@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { binaryFormatOf } from "../scripts/binary_format.ts";
 import { fileNameOf, TARGETS } from "../scripts/build.ts";
 import { hostTarget, VERSION } from "../src/version.ts";
+import { eventually } from "./support/eventually.ts";
 import { BUN, ROOT, type RunningServer, runToExit, startServer } from "./support/server.ts";
 import { expectWireRoundTrip } from "./support/wire_protocol.ts";
 
@@ -151,7 +152,8 @@ function testBinary(target: string, run: HowToRun): void {
     async () => {
       const storeArgs = ["--store", "sqlite:./reg.db", "--timeout", "600"];
       const first = await start(storeArgs);
-      expect(first.stderr()).toContain("store: sqlite:./reg.db");
+      // stderr arrives through its own pipe, possibly after the first answer.
+      await eventually(() => first.stderr().includes("store: sqlite:./reg.db"), "the start-up line names the store");
       const registered = new Map<string, string>();
       for (let i = 0; i < 50; i++) {
         const address = `http://10.0.${i}.1:8080`;
