@@ -25,7 +25,26 @@ export interface Config {
   trustProxy: boolean;
   /** @default "info" */
   logLevel: LogLevel;
+  /** @default "text" */
+  logFormat: LogFormat;
+  /** A file of bearer tokens, one per line: writes (and reads, unless `openReads`) need one. */
+  tokenFile: string | undefined;
+  /** One bearer token, from `SRSR_TOKEN` (there is no flag: a token on a command line leaks). */
+  token: string | undefined;
+  /** With tokens on, let reads through without one. @default false */
+  openReads: boolean;
+  /** PEM certificate and key files: serve HTTPS. Both or neither. */
+  tls: { cert: string; key: string } | undefined;
+  /** Most instances stored at once; a register past it is a 429. @default 1_000_000 */
+  maxInstances: number;
+  /** Most instances of one name; a register past it is a 429. @default 10_000 */
+  maxInstancesPerName: number;
+  /** Serve `/metrics`. @default true */
+  metrics: boolean;
 }
+
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** What `parseFlags` found: run with a config, or print help or the version and stop. */
 export type Command = { kind: "serve"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -47,6 +66,14 @@ export const DEFAULT_CONFIG: Readonly<Config> = {
   store: "memory",
   trustProxy: false,
   logLevel: "info",
+  logFormat: "text",
+  tokenFile: undefined,
+  token: undefined,
+  openReads: false,
+  tls: undefined,
+  maxInstances: 1_000_000,
+  maxInstancesPerName: 10_000,
+  metrics: true,
 };
 
 /** Longest timeout accepted: a year, well inside what timers and dates represent exactly. */
@@ -69,6 +96,18 @@ const OPTIONS = {
   store: { type: "string", variable: "SRSR_STORE", expected: "memory or sqlite:PATH" },
   "trust-proxy": { type: "boolean", variable: "SRSR_TRUST_PROXY", expected: "1, true, 0 or false" },
   "log-level": { type: "string", variable: "SRSR_LOG_LEVEL", expected: LOG_LEVELS.join(", ") },
+  "log-format": { type: "string", variable: "SRSR_LOG_FORMAT", expected: LOG_FORMATS.join(" or ") },
+  "token-file": { type: "string", variable: "SRSR_TOKEN_FILE", expected: "the path of a file of tokens, one per line" },
+  "open-reads": { type: "boolean", variable: "SRSR_OPEN_READS", expected: "1, true, 0 or false" },
+  "tls-cert": { type: "string", variable: "SRSR_TLS_CERT", expected: "the path of a PEM certificate file" },
+  "tls-key": { type: "string", variable: "SRSR_TLS_KEY", expected: "the path of a PEM private key file" },
+  "max-instances": { type: "string", variable: "SRSR_MAX_INSTANCES", expected: "an integer from 1 to 100000000" },
+  "max-instances-per-name": {
+    type: "string",
+    variable: "SRSR_MAX_INSTANCES_PER_NAME",
+    expected: "an integer from 1 to 100000000",
+  },
+  metrics: { type: "string", variable: "SRSR_METRICS", expected: "on or off" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -96,6 +135,21 @@ Options:
                           (env SRSR_TRUST_PROXY=1, true, 0 or false)
       --log-level <lvl>   error, warn, info or debug
                           (default info; env SRSR_LOG_LEVEL)
+      --log-format <fmt>  text, or json for one JSON object per line
+                          (default text; env SRSR_LOG_FORMAT)
+      --token-file <path> bearer tokens, one per line: writes need one, and reads
+                          unless --open-reads (env SRSR_TOKEN_FILE; or one token
+                          in SRSR_TOKEN)
+      --open-reads        with tokens on, reads need none (env SRSR_OPEN_READS)
+      --tls-cert <path>   serve HTTPS with this PEM certificate (env SRSR_TLS_CERT)
+      --tls-key <path>    ... and this PEM private key (env SRSR_TLS_KEY)
+      --max-instances <n> most instances at once (default 1000000;
+                          env SRSR_MAX_INSTANCES)
+      --max-instances-per-name <n>
+                          most instances of one name (default 10000;
+                          env SRSR_MAX_INSTANCES_PER_NAME)
+      --metrics <on|off>  serve Prometheus metrics at /metrics
+                          (default on; env SRSR_METRICS)
   -h, --help              show this help
   -V, --version           show the version
 
@@ -136,6 +190,13 @@ export function parseFlags(args: readonly string[], env: Readonly<Record<string,
   const store = setting("store");
   const storeProblem = store && checkStoreSpec(store.text);
   if (storeProblem) throw new UsageError(`${store.source}: ${storeProblem}`);
+  const tlsCert = setting("tls-cert");
+  const tlsKey = setting("tls-key");
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    const [present, absent] = tlsCert ? [tlsCert.source, "--tls-key"] : [tlsKey!.source, "--tls-cert"];
+    throw new UsageError(`${present}: needs ${absent} too: HTTPS takes a certificate and its key`);
+  }
+  const switched = (name: "trust-proxy" | "open-reads") => given[name] === true || read(name, "value", parseBoolean, false);
 
   return {
     kind: "serve",
@@ -145,8 +206,16 @@ export function parseFlags(args: readonly string[], env: Readonly<Record<string,
       timeout: read("timeout", "timeout", parseSeconds, DEFAULT_CONFIG.timeout),
       maxTtl: read("max-ttl", "TTL", parseSeconds, DEFAULT_CONFIG.maxTtl),
       store: store?.text ?? DEFAULT_CONFIG.store,
-      trustProxy: given["trust-proxy"] === true || read("trust-proxy", "value", parseBoolean, DEFAULT_CONFIG.trustProxy),
+      trustProxy: switched("trust-proxy"),
       logLevel: read("log-level", "log level", parseLogLevel, DEFAULT_CONFIG.logLevel),
+      logFormat: read("log-format", "log format", parseLogFormat, DEFAULT_CONFIG.logFormat),
+      tokenFile: setting("token-file")?.text,
+      token: env.SRSR_TOKEN || undefined,
+      openReads: switched("open-reads"),
+      tls: tlsCert && tlsKey ? { cert: tlsCert.text, key: tlsKey.text } : undefined,
+      maxInstances: read("max-instances", "count", parseCount, DEFAULT_CONFIG.maxInstances),
+      maxInstancesPerName: read("max-instances-per-name", "count", parseCount, DEFAULT_CONFIG.maxInstancesPerName),
+      metrics: read("metrics", "value", parseOnOff, DEFAULT_CONFIG.metrics),
     },
   };
 }
@@ -212,6 +281,20 @@ function parseBoolean(text: string): boolean | undefined {
   if (lower === "1" || lower === "true") return true;
   if (lower === "0" || lower === "false") return false;
   return undefined;
+}
+
+function parseLogFormat(text: string): LogFormat | undefined {
+  return (LOG_FORMATS as readonly string[]).includes(text) ? (text as LogFormat) : undefined;
+}
+
+/** A count for a limit: big enough for any fleet, small enough to stay an exact integer. */
+function parseCount(text: string): number | undefined {
+  const count = /^\d{1,9}$/.test(text) ? Number(text) : 0;
+  return count >= 1 && count <= 100_000_000 ? count : undefined;
+}
+
+function parseOnOff(text: string): boolean | undefined {
+  return text === "on" ? true : text === "off" ? false : undefined;
 }
 
 function parseLogLevel(text: string): LogLevel | undefined {

@@ -10,7 +10,7 @@ const serve = (args: string[], env: Record<string, string> = {}) => {
 };
 
 describe("parseFlags()", () => {
-  test("defaults: port 4214, 127.0.0.1, 30 s, max TTL 3600 s, memory, info", () => {
+  test("defaults: port 4214, 127.0.0.1, 30 s, max TTL 3600 s, memory, info, no tokens, no TLS, metrics on", () => {
     expect(serve([])).toEqual({ ...DEFAULT_CONFIG });
     expect(DEFAULT_CONFIG).toEqual({
       port: 4214,
@@ -20,6 +20,14 @@ describe("parseFlags()", () => {
       store: "memory",
       trustProxy: false,
       logLevel: "info",
+      logFormat: "text",
+      tokenFile: undefined,
+      token: undefined,
+      openReads: false,
+      tls: undefined,
+      maxInstances: 1_000_000,
+      maxInstancesPerName: 10_000,
+      metrics: true,
     });
   });
 
@@ -38,6 +46,14 @@ describe("parseFlags()", () => {
     [["--store", "sqlite:/var/lib/srsr/reg.db"], { store: "sqlite:/var/lib/srsr/reg.db" }],
     [["--trust-proxy"], { trustProxy: true }],
     [["--log-level", "debug"], { logLevel: "debug" }],
+    [["--log-format", "json"], { logFormat: "json" }],
+    [["--token-file", "/etc/srsr/tokens"], { tokenFile: "/etc/srsr/tokens" }],
+    [["--open-reads"], { openReads: true }],
+    [["--tls-cert", "c.pem", "--tls-key", "k.pem"], { tls: { cert: "c.pem", key: "k.pem" } }],
+    [["--max-instances", "5"], { maxInstances: 5 }],
+    [["--max-instances-per-name", "100000000"], { maxInstancesPerName: 100_000_000 }],
+    [["--metrics", "off"], { metrics: false }],
+    [["--metrics=on"], { metrics: true }],
   ] as [string[], Partial<Config>][])("%j sets %j", (args, expected) => {
     expect(serve(args)).toEqual({ ...DEFAULT_CONFIG, ...expected });
   });
@@ -77,6 +93,15 @@ describe("parseFlags()", () => {
     [["-t", "99999999999"], '--timeout: invalid timeout "99999999999"'],
     [["-t", "1e3"], '--timeout: invalid timeout "1e3"'],
     [["--max-ttl", "0"], '--max-ttl: invalid TTL "0": expected seconds greater than 0 and at most 31536000'],
+    [["--log-format", "xml"], '--log-format: invalid log format "xml": expected text or json'],
+    [["--tls-cert", "c.pem"], "--tls-cert: needs --tls-key too: HTTPS takes a certificate and its key"],
+    [["--tls-key", "k.pem"], "--tls-key: needs --tls-cert too: HTTPS takes a certificate and its key"],
+    [["--max-instances", "0"], '--max-instances: invalid count "0": expected an integer from 1 to 100000000'],
+    [["--max-instances", "1e6"], '--max-instances: invalid count "1e6"'],
+    [["--max-instances-per-name", "-3"], '--max-instances-per-name: invalid count "-3"'],
+    [["--metrics", "yes"], '--metrics: invalid value "yes": expected on or off'],
+    [["--open-reads=1"], "--open-reads: takes no value"],
+    [["--token-file"], "--token-file: missing value"],
     [["--max-ttl", "1h"], '--max-ttl: invalid TTL "1h"'],
     [["--max-ttl", "-3"], '--max-ttl: invalid TTL "-3"'],
     [["--store", "redis://x"], '--store: unknown store "redis://x": expected memory or sqlite:PATH'],
@@ -151,8 +176,16 @@ describe("parseFlags()", () => {
       SRSR_STORE: "sqlite:./reg.db",
       SRSR_TRUST_PROXY: "1",
       SRSR_LOG_LEVEL: "debug",
+      SRSR_LOG_FORMAT: "json",
+      SRSR_TOKEN_FILE: "tokens.txt",
+      SRSR_OPEN_READS: "true",
+      SRSR_TLS_CERT: "c.pem",
+      SRSR_TLS_KEY: "k.pem",
+      SRSR_MAX_INSTANCES: "10",
+      SRSR_MAX_INSTANCES_PER_NAME: "2",
+      SRSR_METRICS: "off",
     };
-    expect(serve([], env)).toEqual({
+    expect(serve([], { ...env, SRSR_TOKEN: "s3cret" })).toEqual({
       port: 9000,
       host: "::1",
       timeout: 7,
@@ -160,6 +193,14 @@ describe("parseFlags()", () => {
       store: "sqlite:./reg.db",
       trustProxy: true,
       logLevel: "debug",
+      logFormat: "json",
+      tokenFile: "tokens.txt",
+      token: "s3cret",
+      openReads: true,
+      tls: { cert: "c.pem", key: "k.pem" },
+      maxInstances: 10,
+      maxInstancesPerName: 2,
+      metrics: false,
     });
     const readme = readFileSync(join(import.meta.dir, "..", "README.md"), "utf8");
     const flagsTable = readme.slice(readme.indexOf("## Flags"), readme.indexOf("A flag wins over"));
