@@ -46,6 +46,13 @@ export interface Change {
   readonly instance: Instance;
 }
 
+/** How many instances are stored (live, or expired and awaiting the sweep), for limits. */
+export interface StoreSizes {
+  readonly total: number;
+  /** Of the name being registered. */
+  readonly ofName: number;
+}
+
 /** Changes, and the global index up to which they are complete. */
 export interface ChangeBatch {
   readonly index: number;
@@ -100,8 +107,12 @@ export interface Store {
    */
   reapedIndex(): number;
 
-  /** Adds an instance, live for `ttl` seconds from the store's clock. A `register` change. */
-  register(instance: NewInstance): Promise<Instance>;
+  /**
+   * Adds an instance, live for `ttl` seconds from the store's clock. A `register` change.
+   * `admit`, given how many instances are stored, may throw to refuse it (a limit); it runs
+   * atomically with the insert, so concurrent registers cannot together pass a limit.
+   */
+  register(instance: NewInstance, admit?: (sizes: StoreSizes) => void): Promise<Instance>;
   /** Removes a live instance: a `deregister` change. `undefined` when unknown or expired. */
   deregister(id: string): Promise<Instance | undefined>;
   /** Renews a live instance for its own TTL; not a change. `undefined` when unknown or expired. */
@@ -153,6 +164,12 @@ export interface Store {
    * skipped: it never fails the write or stops the other listeners. Returns the unsubscribe.
    */
   subscribe(listener: ChangeListener): () => void;
+
+  /**
+   * A real round trip to the backend: resolves when it can take writes, rejects with a
+   * `StoreUnavailableError` saying why when it cannot (for readiness checks).
+   */
+  ready(): Promise<void>;
 
   /** Flushes and releases the backend; the store is unusable afterwards. */
   close(): Promise<void>;

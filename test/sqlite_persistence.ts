@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
@@ -161,6 +161,29 @@ export function sqliteSuites(driver: string, openSqlite: OpenSqlite, runner: Run
         assert.equal(store.nameIndex("billing"), store.index());
       });
     });
+
+    for (const [what, remove] of [
+      ["the database file", (file: string) => rmSync(file)],
+      ["its write-ahead log", (file: string) => rmSync(`${file}-wal`)],
+      ["the database file, replaced by a copy", (file: string) => {
+        const copy = `${file}.copy`;
+        writeFileSync(copy, readFileSync(file));
+        renameSync(copy, file);
+      }],
+    ] as const) {
+      runner.test(`with ${what} gone from under it, writes are refused and ready() says why`, async () => {
+        const file = path();
+        await using(file, {}, async (store) => {
+          await store.register(newInstance({ id: "before" }));
+          remove(file);
+          await assert.rejects(store.ready(), (error: Error) => error.name === "StoreUnavailableError" && /deleted|replaced/.test(error.message));
+          await assert.rejects(store.register(newInstance({ id: "after" })), /deleted|replaced/);
+          await assert.rejects(store.deregister("before"), /deleted|replaced/);
+          assert.equal(await store.get("after"), undefined);
+          assert.equal((await store.get("before"))?.id, "before");
+        });
+      });
+    }
 
     runner.test("a failed write is not acknowledged and leaves the catalog as it was", async () => {
       const file = path();

@@ -84,6 +84,35 @@ const cases: Record<string, Case> = {
       assert.deepEqual(plain(await store.get(added.id)), plain(added));
     }),
 
+  "register() asks admit with the sizes stored, and a refusal stores nothing": (open) =>
+    withStore(open, async (store) => {
+      const seen: unknown[] = [];
+      await store.register(newInstance({ name: "billing" }), (sizes) => void seen.push(sizes));
+      await store.register(newInstance({ name: "billing" }), (sizes) => void seen.push(sizes));
+      await store.register(newInstance({ name: "search" }), (sizes) => void seen.push(sizes));
+      assert.deepEqual(seen, [{ total: 0, ofName: 0 }, { total: 1, ofName: 1 }, { total: 2, ofName: 0 }]);
+      const index = store.index();
+      await assert.rejects(store.register(newInstance({ name: "billing" }), () => {
+        throw new Error("limit reached");
+      }), /limit reached/);
+      assert.equal(store.index(), index);
+      assert.equal((await store.list("billing")).instances.length, 2);
+      // Together, several registers are admitted one after the other.
+      const admitted = await Promise.allSettled(Array.from({ length: 5 }, () =>
+        store.register(newInstance({ name: "crowd" }), ({ ofName }) => {
+          if (ofName >= 3) throw new Error("full");
+        })
+      ));
+      assert.deepEqual(admitted.map((result) => result.status), ["fulfilled", "fulfilled", "fulfilled", "rejected", "rejected"]);
+    }),
+
+  "ready() resolves while the store can take writes": (open) =>
+    withStore(open, async (store) => {
+      await store.ready();
+      await store.register(newInstance());
+      await store.ready();
+    }),
+
   "get() of an unknown or expired id is undefined": (open) =>
     withStore(open, async (store, clock) => {
       assert.equal(await store.get("no-such-id"), undefined);

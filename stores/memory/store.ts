@@ -25,6 +25,7 @@ import type {
   ServiceSummary,
   Store,
   StoreOptions,
+  StoreSizes,
 } from "../store.ts";
 import { NEVER_CHANGED } from "../store.ts";
 import { ChangeLog } from "./change_log.ts";
@@ -39,6 +40,8 @@ export interface Journal {
   write(changes: readonly Change[]): void | Promise<void>;
   /** A heartbeat moved `instance`'s expiry. Not a change: it may be written later. */
   renewed(instance: Instance): void;
+  /** A round trip to the file or database; rejects with why it cannot take writes. */
+  ready(): Promise<void>;
   /** Writes whatever is pending and releases the file; close() calls it after the last write. */
   close(): Promise<void>;
 }
@@ -255,11 +258,12 @@ export class MemoryStore implements Store {
     return this.#reaped;
   }
 
-  register(instance: NewInstance): Promise<Instance> {
+  register(instance: NewInstance, admit?: (sizes: StoreSizes) => void): Promise<Instance> {
     return this.#write(async () => {
       if (this.#byId.has(instance.id)) throw new DuplicateIdError(instance.id);
       const now = this.#now();
       const entry = this.#names.get(instance.name);
+      admit?.({ total: this.#byId.size, ofName: entry?.instances.length ?? 0 });
       const stored = new StoredInstance({
         id: instance.id,
         name: entry?.name ?? instance.name,
@@ -418,6 +422,10 @@ export class MemoryStore implements Store {
 
   subscribe(listener: ChangeListener): () => void {
     return this.#log.subscribe(listener);
+  }
+
+  async ready(): Promise<void> {
+    await this.#journal?.ready();
   }
 
   async close(): Promise<void> {

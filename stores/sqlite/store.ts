@@ -18,6 +18,7 @@
  */
 
 import { sql } from "drizzle-orm";
+import { statSync } from "node:fs";
 import { StoreSpecError, StoreUnavailableError } from "../errors.ts";
 import { type Journal, MemoryStore } from "../memory/store.ts";
 import type { Change, ChangeType, Instance, StoreLogger, StoreOptions } from "../store.ts";
@@ -98,6 +99,45 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions)
   }
 }
 
+/**
+ * The database file and its write-ahead log as opened, to notice either being deleted or
+ * replaced under a running srsr (by their device and inode).
+ */
+class FileIdentity {
+  readonly #path: string;
+  readonly #file: string;
+  #log: string | undefined;
+
+  constructor(path: string) {
+    this.#path = path;
+    this.#file = identityOf(path)!;
+  }
+
+  /** After a write: the log exists from the first write until the connection closes. */
+  noteLog(): void {
+    this.#log ??= identityOf(`${this.#path}-wal`);
+  }
+
+  /** What happened to the files, or `undefined` while they are the ones opened. */
+  lost(): string | undefined {
+    const file = identityOf(this.#path);
+    if (file !== this.#file) return file === undefined ? "the database file was deleted" : "the database file was replaced";
+    if (this.#log !== undefined && identityOf(`${this.#path}-wal`) !== this.#log) {
+      return `its write-ahead log ${this.#path}-wal was deleted or replaced`;
+    }
+    return undefined;
+  }
+}
+
+function identityOf(path: string): string | undefined {
+  try {
+    const { dev, ino } = statSync(path);
+    return `${dev}:${ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
 function insertStatement({ db }: SqliteConnection) {
   const placeholder = sql.placeholder;
   return db.insert(instances).values({
@@ -119,6 +159,7 @@ class SqliteJournal implements Journal {
   readonly #logger: StoreLogger | undefined;
   readonly #now: () => number;
   #trimTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #files: FileIdentity | undefined;
   /** Changes older than this are out of the catalog's retention; set by openSqliteStore. */
   historyStart: () => number = () => 0;
   #trimmedBelow = 0;
@@ -133,9 +174,11 @@ class SqliteJournal implements Journal {
     this.#trimDelayMs = options.trimDelayMs ?? 1000;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
+    this.#files = path === ":memory:" ? undefined : new FileIdentity(path);
   }
 
   async write(changes: readonly Change[]): Promise<void> {
+    this.#refuseLostFile();
     const at = this.#now();
     const removed = changes.filter(({ type }) => type === "deregister" || type === "expire").map(({ instance }) => instance.id);
     try {
@@ -159,7 +202,18 @@ class SqliteJournal implements Journal {
     } catch (error) {
       throw new StoreUnavailableError(`${this.#description}: the write failed: ${sqliteReason(error)}`, { cause: error });
     }
+    this.#files?.noteLog();
     if (!this.#closed) this.#trimTimer ??= setTimeout(() => void this.#trimLogged(), this.#trimDelayMs);
+  }
+
+  async ready(): Promise<void> {
+    this.#refuseLostFile();
+    try {
+      await this.#tail;
+      await this.#connection.db.run(sql.raw("SELECT 1"));
+    } catch (error) {
+      throw new StoreUnavailableError(`${this.#description}: ${sqliteReason(error)}`, { cause: error });
+    }
   }
 
   renewed(): void {
@@ -174,6 +228,19 @@ class SqliteJournal implements Journal {
     } finally {
       await this.#tail;
       this.#connection.close();
+    }
+  }
+
+  /**
+   * Writing on after the file was deleted or replaced would acknowledge changes that no restart
+   * will see (SQLite keeps writing to the unlinked file): refused instead, from then on.
+   */
+  #refuseLostFile(): void {
+    const lost = this.#files?.lost();
+    if (lost) {
+      throw new StoreUnavailableError(
+        `${this.#description}: ${lost} while srsr runs; nothing more is written: restart srsr to open the file at that path`,
+      );
     }
   }
 
