@@ -9,7 +9,9 @@
 
 import process from "node:process";
 import { StoreSpecError } from "./stores/errors.ts";
+import { TokenFileError } from "./src/auth_tokens.ts";
 import { serve } from "./src/cli/serve.ts";
+import { TlsFileError } from "./src/cli/tls_files.ts";
 import { HELP, parseFlags, UsageError } from "./src/config.ts";
 import { detectRuntime } from "./src/runtime/detect.ts";
 import { ListenError } from "./src/runtime/listen_error.ts";
@@ -36,7 +38,10 @@ async function main(args: string[]): Promise<number | undefined> {
         await serve(command.config, await detectRuntime());
         return undefined; // keep serving until a signal
       } catch (error) {
-        if (error instanceof ListenError || error instanceof StoreSpecError) {
+        if (
+          error instanceof ListenError || error instanceof StoreSpecError || error instanceof TlsFileError ||
+          error instanceof TokenFileError
+        ) {
           console.error(`srsr: ${error.message}`);
           return 1;
         }

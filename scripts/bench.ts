@@ -1,13 +1,13 @@
 /**
  * `npm run bench`: srsr against the fastest thing its runtime can do with the same requests
- * (scripts/ceiling.ts) and against an older commit of itself, under wrk; its memory and lookup
- * latency from 1k to 1M instances; the cost of a 100k-instance expiry; the memory and wake-up
- * time of 11,000 long-polls and event streams; SQLite rows when that store exists. Rewrites the
- * generated part of docs/benchmarks.md.
+ * (scripts/ceiling.ts), against an older commit of itself and against itself with `--metrics
+ * off`, under wrk; its memory and lookup latency from 1k to 1M instances; the cost of a
+ * 100k-instance expiry; the memory and wake-up time of 11,000 long-polls and event streams;
+ * SQLite rows when that store exists. Rewrites the generated part of docs/benchmarks.md.
  *
  * Servers run pinned to CPU 0, wrk and this script to CPU 1, so they do not fight over one
- * core. Runs of srsr, the baseline (an older srsr) and the ceiling alternate (A B C A B C) so
- * drift hits all; medians are kept.
+ * core. Runs of srsr, srsr without metrics, the baseline (an older srsr) and the ceiling
+ * alternate (A B C D A B C D) so drift hits all; medians are kept.
  *
  * Usage: `bun scripts/bench.ts --help` (scripts/bench/args.ts). Only a full run rewrites
  * docs/benchmarks.md; a partial or quick one prints to stdout or writes to `--out PATH`, so it
@@ -22,6 +22,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseBenchArgs, USAGE } from "./bench/args.ts";
 import { materializeBaseline } from "./bench/baseline.ts";
+import { METRICS_OFF_LABEL } from "./bench/metrics.ts";
 import { type ExpiryResult, type Settings, renderReport, type ScaleRow, type Sections, type StartupRow } from "./bench/sections.ts";
 import { writeReport } from "./bench/report.ts";
 import { seed } from "./bench/seed.ts";
@@ -234,7 +235,10 @@ async function main(): Promise<void> {
   };
   const sqlite = sqliteAvailable();
   if (!sqlite) log("note: stores/sqlite is not in git yet: skipping the sqlite rows");
-  const targets: Target[] = [{ label: "srsr", command: srsrCommand(...SRSR_FLAGS) }];
+  const targets: Target[] = [
+    { label: "srsr", command: srsrCommand(...SRSR_FLAGS) },
+    { label: METRICS_OFF_LABEL, command: srsrCommand(...SRSR_FLAGS, "--metrics", "off") },
+  ];
   const runs = (part: string) => settings.only === undefined || settings.only.has(part);
   const baseline = runs("throughput") ? baselineTarget(sections) : undefined;
   if (baseline) targets.push(baseline);

@@ -10,11 +10,16 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { DuplicateIdError, StoreUnavailableError } from "../stores/errors.ts";
 import { type Logger, silentLogger } from "./logger.ts";
+import { type TokenAuthOptions, tokenAuth } from "./middleware/auth.ts";
 import { requestIpResolver } from "./middleware/client_ip.ts";
+import { measureRequests } from "./middleware/metrics.ts";
+import type { Metrics } from "./metrics/metrics.ts";
 import { openApiDocument } from "./openapi.ts";
-import { InvalidInputError, type Registry } from "./registry.ts";
+import { InvalidInputError, LimitExceededError, type Registry } from "./registry.ts";
 import { eventRoutes } from "./routes/events.ts";
+import { healthRoutes } from "./routes/health.ts";
 import { legacyRoutes } from "./routes/legacy.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { v1Routes } from "./routes/v1.ts";
 import type { GetClientIp, HoldOpen } from "./runtime/types.ts";
 import { Watchers } from "./watch.ts";
@@ -33,6 +38,10 @@ export interface AppOptions {
   holdOpen?: HoldOpen;
   /** Milliseconds between `: ping` comments on an idle event stream. @default 15_000 */
   pingMs?: number;
+  /** Bearer tokens: writes need one, and reads unless `openReads`. @default undefined (no auth, no middleware) */
+  auth?: TokenAuthOptions;
+  /** Times every request and serves `GET /metrics`. @default undefined (no /metrics, nothing timed) */
+  metrics?: Metrics;
 }
 
 /** A route's path as a pattern of its own: `/v1/instances/:id` matches `/v1/instances/abc`. */
@@ -47,16 +56,23 @@ export function createApp({
   trustProxy = false,
   holdOpen = () => {},
   pingMs,
+  auth,
+  metrics,
 }: AppOptions): Hono {
   const app = new Hono();
+  if (metrics) measureRequests(app, metrics);
 
   if (logger.debugEnabled) {
     app.use(async (c, next) => {
       const started = performance.now();
       await next();
-      logger.debug(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(2)}ms`);
+      // The path is decoded (`%0A` is a newline): the logger escapes it, as it does every field.
+      const ms = Math.round((performance.now() - started) * 100) / 100;
+      logger.debug("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms });
     });
   }
+
+  if (auth) app.use(tokenAuth(auth));
 
   // Body size is checked where bodies are read (readJson), keeping the routes middleware-free:
   // with one handler per route Hono skips compose() altogether.
@@ -69,6 +85,8 @@ export function createApp({
     document ??= JSON.stringify(openApiDocument());
     return c.body(document, 200, { "content-type": "application/json" });
   });
+  app.route("/", healthRoutes(registry));
+  if (metrics) app.route("/", metricsRoutes(metrics));
 
   // For a 405 naming the allowed methods, rather than a 404, when a known path is called with
   // the wrong method.
@@ -83,14 +101,16 @@ export function createApp({
   });
 
   app.onError((error, c) => {
-    if (error instanceof HTTPException) return c.json({ error: error.message }, error.status);
+    // One that carries its own response (bearerAuth's 401, with WWW-Authenticate) is answered with it.
+    if (error instanceof HTTPException) return error.res ? error.getResponse() : c.json({ error: error.message }, error.status);
     if (error instanceof InvalidInputError) return c.json({ error: error.message }, 400);
+    if (error instanceof LimitExceededError) return c.json({ error: error.message }, 429);
     if (error instanceof DuplicateIdError) return c.json({ error: error.message }, 409);
     if (error instanceof StoreUnavailableError) {
-      logger.error(`${c.req.method} ${c.req.path}: ${error.message}`);
+      logger.error("store unavailable", { method: c.req.method, path: c.req.path, error: error.message });
       return c.json({ error: "store: unavailable, nothing was changed; see the server log" }, 503);
     }
-    logger.error(`${c.req.method} ${c.req.path} failed: ${error.stack ?? error}`);
+    logger.error("request failed", { method: c.req.method, path: c.req.path, error: error.stack ?? String(error) });
     return c.json({ error: "internal error: see the server log" }, 500);
   });
 

@@ -35,7 +35,7 @@ import type {
 
 export type { Backoff } from "./client/backoff.ts";
 export type { RetryInfo, ServiceRegistryClientOptions } from "./client/options.ts";
-export { RegistryError } from "./client/request.ts";
+export { type Fetch, RegistryError } from "./client/request.ts";
 
 /**
  * One service's registration with an srsr registry, plus lookups.

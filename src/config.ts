@@ -8,7 +8,8 @@
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { checkStoreSpec } from "../stores/open.ts";
-import { LOG_LEVELS, type LogLevel } from "./logger.ts";
+import { BEARER_TOKEN_FORM, isBearerToken } from "./auth_tokens.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logger.ts";
 
 export interface Config {
   /** @default 4214 */
@@ -42,9 +43,6 @@ export interface Config {
   /** Serve `/metrics`. @default true */
   metrics: boolean;
 }
-
-export const LOG_FORMATS = ["text", "json"] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** What `parseFlags` found: run with a config, or print help or the version and stop. */
 export type Command = { kind: "serve"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -210,7 +208,7 @@ export function parseFlags(args: readonly string[], env: Readonly<Record<string,
       logLevel: read("log-level", "log level", parseLogLevel, DEFAULT_CONFIG.logLevel),
       logFormat: read("log-format", "log format", parseLogFormat, DEFAULT_CONFIG.logFormat),
       tokenFile: setting("token-file")?.text,
-      token: env.SRSR_TOKEN || undefined,
+      token: readToken(env),
       openReads: switched("open-reads"),
       tls: tlsCert && tlsKey ? { cert: tlsCert.text, key: tlsKey.text } : undefined,
       maxInstances: read("max-instances", "count", parseCount, DEFAULT_CONFIG.maxInstances),
@@ -218,6 +216,14 @@ export function parseFlags(args: readonly string[], env: Readonly<Record<string,
       metrics: read("metrics", "value", parseOnOff, DEFAULT_CONFIG.metrics),
     },
   };
+}
+
+/** `SRSR_TOKEN`, trimmed; an error never quotes it, as it is a secret. */
+function readToken(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const token = env.SRSR_TOKEN?.trim();
+  if (!token) return undefined;
+  if (!isBearerToken(token)) throw new UsageError(`SRSR_TOKEN: is not a bearer token: use ${BEARER_TOKEN_FORM}`);
+  return token;
 }
 
 const PARSE_ARGS_OPTIONS = Object.fromEntries(

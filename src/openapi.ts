@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { VERSION } from "./version.ts";
 import { errorResponse } from "./wire/errors.ts";
+import * as health from "./wire/health.ts";
 import { instanceId, serviceName } from "./wire/fields.ts";
 import * as legacy from "./wire/legacy.ts";
 import * as v1 from "./wire/v1.ts";
@@ -21,6 +22,8 @@ interface Answer {
   schema?: Schema;
   /** `text/event-stream` instead of JSON. */
   eventStream?: boolean;
+  /** `text/plain` (the Prometheus text format) instead of JSON. */
+  plainText?: boolean;
   headers?: Record<string, string>;
 }
 
@@ -28,7 +31,7 @@ interface Operation {
   method: "get" | "post" | "put" | "patch" | "delete";
   /** OpenAPI's form: `/v1/services/{name}`. */
   path: string;
-  tag: "v1" | "legacy" | "events";
+  tag: "v1" | "legacy" | "events" | "operations";
   summary: string;
   description?: string;
   pathParameters?: Record<string, Schema>;
@@ -42,6 +45,7 @@ const INDEX_HEADER = "The index the answer was read at: the name's for one servi
 const problem = (description: string): Answer => ({ description, schema: errorResponse });
 const BAD_REQUEST = problem("A field is missing or wrong: the error names it");
 const NOT_FOUND = problem("No live instance with that id (it expired or was deregistered: register again)");
+const LIMIT = problem("The registry (--max-instances) or the name (--max-instances-per-name) is full: nothing was stored");
 const metaFilter = {
   schema: z.string(),
   description: "`meta.KEY=VALUE`: only instances whose meta has KEY equal to VALUE; repeat with other keys (all must match)",
@@ -59,6 +63,7 @@ const operations: Operation[] = [
     answers: {
       201: { description: "Registered", schema: v1.instance, headers: { Location: "/v1/instances/{id}" } },
       400: BAD_REQUEST,
+      429: LIMIT,
     },
   },
   {
@@ -123,7 +128,7 @@ const operations: Operation[] = [
     method: "post", path: "/register", tag: "legacy", summary: "Register (the original protocol)",
     description: "The TTL is the server's --timeout; no meta.",
     body: legacy.registerRequest,
-    answers: { 200: { description: "Registered", schema: legacy.registerResponse }, 400: BAD_REQUEST },
+    answers: { 200: { description: "Registered", schema: legacy.registerResponse }, 400: BAD_REQUEST, 429: LIMIT },
   },
   {
     method: "post", path: "/lookup", tag: "legacy", summary: "A live instance's address, chosen at random",
@@ -139,6 +144,21 @@ const operations: Operation[] = [
     method: "post", path: "/deregister", tag: "legacy", summary: "Deregister an instance",
     body: legacy.idRequest,
     answers: { 200: { description: "success false: unknown, removed or expired", schema: legacy.successResponse }, 400: BAD_REQUEST },
+  },
+  {
+    method: "get", path: "/healthz", tag: "operations", summary: "Liveness: 200 while the process serves",
+    answers: { 200: { description: "Serving", schema: health.healthResponse } },
+  },
+  {
+    method: "get", path: "/readyz", tag: "operations", summary: "Readiness: whether the store takes a real round trip",
+    answers: {
+      200: { description: "Ready", schema: health.readyResponse },
+      503: { description: "The store cannot take writes (or did not answer within 5 s): why", schema: health.unavailableResponse },
+    },
+  },
+  {
+    method: "get", path: "/metrics", tag: "operations", summary: "Prometheus metrics (not served with --metrics off)",
+    answers: { 200: { description: "The Prometheus text format, version 0.0.4", plainText: true } },
   },
 ];
 
@@ -175,6 +195,8 @@ function operationObject(operation: Operation): JsonObject {
   for (const [status, answer] of Object.entries(operation.answers)) {
     const content = answer.eventStream
       ? { "text/event-stream": { schema: { type: "string" } } }
+      : answer.plainText
+      ? { "text/plain": { schema: { type: "string" } } }
       : answer.schema
       ? { "application/json": { schema: jsonSchema(answer.schema, "output") } }
       : undefined;
@@ -203,12 +225,13 @@ export function openApiDocument(): JsonObject {
     info: {
       title: "srsr, the Really Simple Service Registry",
       version: VERSION,
-      description: "The v1 API, Server-Sent Events, and the original srsr protocol (legacy).",
+      description: "The v1 API, Server-Sent Events, the original srsr protocol (legacy), and probes and metrics for operators.",
     },
     tags: [
       { name: "v1", description: "Services and instances as JSON resources, with long-polls" },
       { name: "events", description: "Changes as Server-Sent Events" },
       { name: "legacy", description: "The original srsr protocol, byte for byte" },
+      { name: "operations", description: "Health, readiness and Prometheus metrics, for operators and orchestrators" },
     ],
     paths,
   };

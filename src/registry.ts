@@ -14,6 +14,7 @@ import type {
   MetaFilter,
   ServiceList,
   Store,
+  StoreSizes,
 } from "../stores/store.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import { META_LIMITS } from "./wire/fields.ts";
@@ -23,11 +24,20 @@ export class InvalidInputError extends Error {
   override name = "InvalidInputError";
 }
 
+/** A register past `--max-instances` or `--max-instances-per-name`: answered `429 {"error": message}`. */
+export class LimitExceededError extends Error {
+  override name = "LimitExceededError";
+}
+
 export interface RegistryOptions {
   /** TTL, in seconds, of registrations that do not give one (all legacy ones). @default 30 */
   defaultTtl?: number;
   /** Largest TTL a registration may ask for, in seconds. @default 3600 */
   maxTtl?: number;
+  /** Most instances stored at once (expired ones awaiting the sweep count). @default 1_000_000 */
+  maxInstances?: number;
+  /** Most instances stored of one name. @default 10_000 */
+  maxInstancesPerName?: number;
   /** @default silentLogger */
   logger?: Logger;
   /** Returns a float in [0, 1), for picking among instances. @default Math.random */
@@ -63,10 +73,28 @@ export function mergeMeta(
   return merged;
 }
 
+/** The check a register passes, atomically with its insert, to stay within the limits. */
+function admitWithin(maxInstances: number, maxInstancesPerName: number) {
+  const instances = (count: number) => `${count} instance${count === 1 ? "" : "s"}`;
+  return ({ total, ofName }: StoreSizes, name: string) => {
+    if (ofName >= maxInstancesPerName) {
+      throw new LimitExceededError(
+        `name: ${name} has ${instances(ofName)}, the limit (--max-instances-per-name); deregister some or raise the limit`,
+      );
+    }
+    if (total >= maxInstances) {
+      throw new LimitExceededError(
+        `instances: srsr holds ${instances(total)}, the limit (--max-instances); deregister some or raise the limit`,
+      );
+    }
+  };
+}
+
 export class Registry {
   readonly #store: Store;
   readonly defaultTtl: number;
   readonly maxTtl: number;
+  readonly #admit: (sizes: StoreSizes, name: string) => void;
   readonly #logger: Logger;
   readonly #random: () => number;
   readonly #sweepSliceSize: number;
@@ -74,17 +102,25 @@ export class Registry {
 
   constructor(
     store: Store,
-    { defaultTtl = 30, maxTtl = 3600, logger = silentLogger, random = Math.random, sweepSliceSize = 500 }:
-      RegistryOptions = {},
+    {
+      defaultTtl = 30,
+      maxTtl = 3600,
+      maxInstances = 1_000_000,
+      maxInstancesPerName = 10_000,
+      logger = silentLogger,
+      random = Math.random,
+      sweepSliceSize = 500,
+    }: RegistryOptions = {},
   ) {
     this.#store = store;
     this.defaultTtl = defaultTtl;
     this.maxTtl = maxTtl;
+    this.#admit = admitWithin(maxInstances, maxInstancesPerName);
     this.#logger = logger;
     this.#random = random;
     this.#sweepSliceSize = sweepSliceSize;
     store.subscribe((changes) => {
-      for (const { type, instance } of changes) this.#logger.info(`${type} ${instance.name} ${instance.address} id=${instance.id}`);
+      for (const { type, instance: { name, address, id } } of changes) this.#logger.info(type, { name, address, id });
     });
   }
 
@@ -93,12 +129,21 @@ export class Registry {
     return this.#store.description;
   }
 
-  /** Registers a new instance; throws {@link InvalidInputError} for a TTL past the maximum. */
+  /** Resolves when the store takes a real round trip; rejects saying why it cannot (readiness). */
+  ready(): Promise<void> {
+    return this.#store.ready();
+  }
+
+  /**
+   * Registers a new instance; throws {@link InvalidInputError} for a TTL past the maximum, and
+   * {@link LimitExceededError} (storing nothing) when the registry or the name is full.
+   */
   async register({ name, address, meta = {}, ttl }: Registration): Promise<Instance> {
     if (ttl !== undefined && ttl > this.maxTtl) {
       throw new InvalidInputError(`ttl: must be at most ${this.maxTtl} seconds (the server's --max-ttl)`);
     }
-    return await this.#store.register({ id: crypto.randomUUID(), name, address, meta, ttl: ttl ?? this.defaultTtl });
+    const instance = { id: crypto.randomUUID(), name, address, meta, ttl: ttl ?? this.defaultTtl };
+    return await this.#store.register(instance, (sizes) => this.#admit(sizes, name));
   }
 
   /** Removes a live instance; `undefined` when it is unknown, removed or expired. */
@@ -193,7 +238,7 @@ export class Registry {
    */
   startSweeping(intervalMs: number = Math.min(1000, Math.max(50, this.defaultTtl * 250))): () => void {
     const timer = setInterval(() => {
-      this.sweep().catch((error) => this.#logger.error(`expiry sweep failed: ${error}`));
+      this.sweep().catch((error) => this.#logger.error("expiry sweep failed", { error: String(error) }));
     }, intervalMs);
     return () => clearInterval(timer);
   }

@@ -36,6 +36,7 @@ export class Watchers {
   #timers = 0;
   #longPolls = 0;
   #streams = 0;
+  #closed = false;
 
   /** `subscribe` is the catalog's change feed (Registry.subscribe). */
   constructor(subscribe: (listener: ChangeListener) => () => void) {
@@ -83,11 +84,14 @@ export class Watchers {
 
   /**
    * Resolves `"ready"` as soon as `ready()` holds: checked at once, then after every change to
-   * `names`. Otherwise `"timeout"`, `"aborted"` or (on {@link close}) `"closed"`.
+   * `names`. Otherwise `"timeout"`, `"aborted"` or (on {@link close}, or at once after it)
+   * `"closed"`.
    */
   until(ready: () => boolean, { names, signal, timeoutMs }: WaitOptions): Promise<WaitOutcome> {
     if (signal?.aborted) return Promise.resolve("aborted");
     if (ready()) return Promise.resolve("ready");
+    // A request that was still being read when the server began shutting down does not park.
+    if (this.#closed) return Promise.resolve("closed");
     return new Promise((resolve) => {
       const sets = names === undefined ? [this.#everything] : [...names].map((name) => this.#setOf(name));
       const onAbort = () => settle("aborted");
@@ -114,6 +118,7 @@ export class Watchers {
 
   /** Ends every wait with `"closed"` and stops listening: the server is shutting down. */
   close(): void {
+    this.#closed = true;
     this.#unsubscribe();
     const all = new Set(this.#everything);
     for (const set of this.#byName.values()) for (const waiter of set) all.add(waiter);

@@ -37,7 +37,7 @@ async function fakePath(name: string, { uid, aptLog }: { uid: number; aptLog?: s
 
 const run = (path: string) => runToExit([BASH, SCRIPT], { env: { PATH: path } });
 
-describe(".ci/prerequisites with go, python3, xz and qemu missing", () => {
+describe(".ci/prerequisites with go, python3, xz, openssl and qemu missing", () => {
   test("when not root: one line naming the packages and the command to install them, exit 1", async () => {
     const { code, stdout, stderr } = await run(await fakePath("user", { uid: 1000 }));
     expect(code).toBe(1);
@@ -45,23 +45,23 @@ describe(".ci/prerequisites with go, python3, xz and qemu missing", () => {
     const lines = stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^\.ci\/run: needs the Debian packages golang-go python3 xz-utils qemu-user-static( libc6-arm64-cross)?: install them \(sudo apt-get install golang-go python3 xz-utils qemu-user-static( libc6-arm64-cross)?\) or run \.ci\/run as root$/,
+      /^\.ci\/run: needs the Debian packages golang-go python3 xz-utils openssl qemu-user-static( libc6-arm64-cross)?: install them \(sudo apt-get install golang-go python3 xz-utils openssl qemu-user-static( libc6-arm64-cross)?\) or run \.ci\/run as root$/,
     );
   });
 
   test("as root without apt-get: says so and exits 1", async () => {
     const { code, stderr } = await run(await fakePath("root-no-apt", { uid: 0 }));
     expect(code).toBe(1);
-    expect(stderr).toContain("needs the Debian packages golang-go python3 xz-utils qemu-user-static");
+    expect(stderr).toContain("needs the Debian packages golang-go python3 xz-utils openssl qemu-user-static");
     expect(stderr).toContain("has no apt-get");
   });
 
   test("as root: installs exactly the missing packages with apt-get", async () => {
     const aptLog = join(scratch, "apt.log");
     const { code, stderr } = await run(await fakePath("root", { uid: 0, aptLog }));
-    expect({ code, stderr }).toEqual({ code: 0, stderr: expect.stringContaining(".ci/run: installing golang-go python3 xz-utils qemu-user-static") });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: expect.stringContaining(".ci/run: installing golang-go python3 xz-utils openssl qemu-user-static") });
     const [update, install] = (await readFile(aptLog, "utf8")).trimEnd().split("\n");
     expect(update).toBe("update -qq");
-    expect(install).toMatch(/^install -y -qq golang-go python3 xz-utils qemu-user-static( libc6-arm64-cross)?$/);
+    expect(install).toMatch(/^install -y -qq golang-go python3 xz-utils openssl qemu-user-static( libc6-arm64-cross)?$/);
   });
 });

@@ -31,8 +31,8 @@ for (const runtime of ["bun", "deno"] as const) {
 
     test("register, lookup, heartbeat, deregister over HTTP", async () => {
       await expectWireRoundTrip(server);
-      await logged(/info register billing http:\/\/10\.0\.0\.5:8080 id=/);
-      await logged(/info deregister billing/);
+      await logged(/info register name=billing address=http:\/\/10\.0\.0\.5:8080 id=/);
+      await logged(/info deregister name=billing /);
     });
 
     test("deduces the address from the socket for a port-only registration", async () => {
@@ -50,7 +50,7 @@ for (const runtime of ["bun", "deno"] as const) {
         // The poll's 300 ms only paces those heartbeats, well inside the 1 s timeout.
         await eventually(async () => {
           expect((await short.post("/heartbeat", { id: alive })).json.success).toBe(true);
-          return /info expire expiring 10\.0\.0\.1:80/.test(short.stderr());
+          return /info expire name=expiring address=10\.0\.0\.1:80 /.test(short.stderr());
         }, "the silent instance is swept", { everyMs: 300 });
         expect((await short.post("/lookup", { name: "expiring" })).json.success).toBe(false);
         expect((await short.post("/heartbeat", { id: silent })).json.success).toBe(false);

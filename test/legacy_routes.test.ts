@@ -244,13 +244,13 @@ describe("logging", () => {
   test("info logs one line per register and none per request", async () => {
     const lines = await linesAt("info");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^\S+Z info register a 10\.0\.0\.1:80 id=[0-9a-f-]{36}$/);
+    expect(lines[0]).toMatch(/^\S+Z info register name=a address=10\.0\.0\.1:80 id=[0-9a-f-]{36}$/);
   });
 
   test("debug adds one line per request with its status", async () => {
     const lines = await linesAt("debug");
-    expect(lines.filter((line) => / debug POST \/lookup 200 [\d.]+ms$/.test(line))).toHaveLength(1);
-    expect(lines.filter((line) => / debug POST \/register 200 /.test(line))).toHaveLength(1);
+    expect(lines.filter((line) => / debug request method=POST path=\/lookup status=200 ms=[\d.]+$/.test(line))).toHaveLength(1);
+    expect(lines.filter((line) => / debug request method=POST path=\/register status=200 /.test(line))).toHaveLength(1);
   });
 
   test("warn logs nothing for normal traffic", async () => {

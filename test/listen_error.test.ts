@@ -23,4 +23,12 @@ describe("listenError()", () => {
   ] as [string, string, string, Error][])("%s on %s -> %s", (_, hostname, message, error) => {
     expect(listenError(error, { hostname, port: 4214 }).message).toBe(message);
   });
+
+  test("serving HTTPS, an error it does not know is the TLS library refusing the certificate or key", () => {
+    const tls = { cert: "-----BEGIN CERTIFICATE-----", key: "-----BEGIN PRIVATE KEY-----" };
+    expect(listenError(bun("ERR_SSL_UNSUPPORTED", "unsupported key type"), { hostname: "127.0.0.1", port: 4214, tls }).message)
+      .toBe("cannot serve HTTPS on 127.0.0.1:4214: unsupported key type (see --tls-cert and --tls-key)");
+    expect(listenError(bun("EADDRINUSE"), { hostname: "127.0.0.1", port: 4214, tls }).message)
+      .toBe("cannot listen on 127.0.0.1:4214: the port is already in use (choose another with --port)");
+  });
 });

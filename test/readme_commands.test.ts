@@ -91,7 +91,7 @@ async function checkServer(text: string): Promise<void> {
   if (file && !isAbsolute(file)) expect(existsSync(join(cwd, file))).toBe(true); // npm runs scripts in the package's folder
   shell.interrupt();
   await shell.waitFinished(`${text} stopped on Ctrl-C`);
-  expect({ text, shutDown: shell.output().includes("SIGINT: shutting down"), answers: await answers(url) })
+  expect({ text, shutDown: shell.output().includes(" info shutting down signal=SIGINT"), answers: await answers(url) })
     .toEqual({ text, shutDown: true, answers: false });
 }
 

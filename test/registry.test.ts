@@ -77,7 +77,7 @@ describe("Registry", () => {
     for (let i = 0; i < 50; i++) await registry.register({ name: `svc-${i % 3}`, address: `10.0.0.${i}:80` });
     clock.advance(1_000);
     expect(await registry.sweep()).toBe(50);
-    expect(lines.filter((line) => / info expire svc-\d /.test(line))).toHaveLength(50);
+    expect(lines.filter((line) => / info expire name=svc-\d /.test(line))).toHaveLength(50);
     expect(await registry.sweep()).toBe(0);
   });
 
@@ -88,9 +88,9 @@ describe("Registry", () => {
     await registry.heartbeat(added.id);
     await registry.deregister(added.id);
     expect(lines.map((line) => line.replace(/^\S+ /, ""))).toEqual([
-      `info register billing http://10.0.0.1:80 id=${added.id}`,
-      `info update billing http://10.0.0.1:80 id=${added.id}`,
-      `info deregister billing http://10.0.0.1:80 id=${added.id}`,
+      `info register name=billing address=http://10.0.0.1:80 id=${added.id}`,
+      `info update name=billing address=http://10.0.0.1:80 id=${added.id}`,
+      `info deregister name=billing address=http://10.0.0.1:80 id=${added.id}`,
     ]);
   });
 

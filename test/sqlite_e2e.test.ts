@@ -82,7 +82,7 @@ for (const runtime of ["bun", "deno"] as const) {
         for (const id of shortLived) expect((await third.post("/heartbeat", { id })).json.success).toBe(false);
         expect((await third.post("/lookup", { name: "svc-2" })).json.success).toBe(true);
         // An expiry is written when the sweep takes it; one not yet swept would get grace again.
-        await eventually(async () => shortLived.every((id) => third.stderr().includes(`expire svc-1 `) && third.stderr().includes(`id=${id}`)), "svc-1 is swept");
+        await eventually(async () => shortLived.every((id) => third.stderr().includes(`expire name=svc-1 `) && third.stderr().includes(`id=${id}`)), "svc-1 is swept");
       } finally {
         expect(await third.stop("SIGTERM")).toBe(0);
       }

@@ -8,20 +8,17 @@
  */
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileNameOf, TARGETS } from "../scripts/build.ts";
 import type { InstanceListResponse, WireInstance } from "../src/wire/v1.ts";
-import { hostTarget } from "../src/version.ts";
 import { openEventStream } from "./support/event_stream.ts";
+import { buildHostBinary, HAS_HOST_BINARY } from "./support/binary.ts";
 import { eventually } from "./support/eventually.ts";
-import { BUN, ROOT, type RunningServer, runToExit, srsrCommand, startServer } from "./support/server.ts";
+import { type RunningServer, srsrCommand, startServer } from "./support/server.ts";
 import { expectV1Scenario } from "./support/v1_scenario.ts";
 
-const HOST = hostTarget();
-const HAS_BINARY = Object.hasOwn(TARGETS, HOST);
-const RUNTIMES = ["bun", "deno", ...(HAS_BINARY ? ["binary"] : [])];
+const RUNTIMES = ["bun", "deno", ...(HAS_HOST_BINARY ? ["binary"] : [])];
 // Budgets for a busy machine, not measurements: compiling takes seconds, more under load.
 const START_TIMEOUT_MS = 180_000;
 const SCENARIO_TIMEOUT_MS = 60_000;
@@ -32,15 +29,6 @@ const BUN_IDLE_TIMEOUT_MS = 10_000;
 const IDLE_STREAM_MS = 20_000;
 // The server pings every 15 s; past this, no ping is a failure, not a slow machine.
 const PING_DEADLINE_MS = 40_000;
-
-/** Compiles the host's binary and copies it alone into `runDir`, as binary.test.ts does. */
-async function buildBinary(buildDir: string, runDir: string): Promise<string> {
-  const build = await runToExit([BUN, join(ROOT, "scripts", "build.ts"), "--target", HOST, "--outdir", buildDir, "--no-archives"]);
-  if (build.code !== 0) throw new Error(`build failed (${build.code}): ${build.stderr}`);
-  const binary = join(runDir, fileNameOf(HOST));
-  await copyFile(join(buildDir, fileNameOf(HOST)), binary);
-  return binary;
-}
 
 async function register(server: RunningServer, name: string): Promise<WireInstance> {
   const response = await fetch(`${server.url}/v1/services/${name}/instances`, {
@@ -103,11 +91,11 @@ describe("the v1 API over HTTP", () => {
       ["bun", startServer(srsrCommand("bun"))],
       ["deno", startServer(srsrCommand("deno"))],
     ];
-    if (HAS_BINARY) {
+    if (HAS_HOST_BINARY) {
       buildDir = await mkdtemp(join(tmpdir(), "srsr-build-"));
       runDir = await mkdtemp(join(tmpdir(), "srsr-run-"));
       const cwd = runDir;
-      starting.push(["binary", buildBinary(buildDir, runDir).then((binary) => startServer([binary], [], { cwd }))]);
+      starting.push(["binary", buildHostBinary(buildDir, runDir).then((binary) => startServer([binary], [], { cwd }))]);
     }
     // Every server that started is kept for afterAll to stop, even when another failed.
     const started = await Promise.allSettled(starting.map(([, server]) => server));
@@ -134,10 +122,10 @@ describe("the v1 API over HTTP", () => {
       const server = serverOn(runtime);
       await expectV1Scenario(server);
       // Clients leaving streams and long-polls is normal: stderr has nothing but the start-up
-      // line and `info` lines of changes, no error, warning or runtime complaint. Complete
+      // lines and `info` lines of changes, no error, warning or runtime complaint. Complete
       // lines only: the last may still be arriving.
       const lines = server.stderr().split("\n").slice(0, -1);
-      const unexpected = lines.filter((line) => !/^srsr listening on |^\S+ info /.test(line));
+      const unexpected = lines.filter((line) => !/^srsr listening on |^srsr: no --token-file: |^\S+ info /.test(line));
       expect(unexpected).toEqual([]);
     }, SCENARIO_TIMEOUT_MS);
   }

@@ -391,7 +391,9 @@ describe("methods and paths", () => {
         const answer = await app.request("/v1/services/a/instances", { method: "POST", body: '{"address":"a:1"}' });
         expect(answer.status).toBe(503);
         expect(await answer.json()).toEqual({ error: "store: unavailable, nothing was changed; see the server log" });
-        expect(lines).toEqual([expect.stringContaining(`error POST /v1/services/a/instances: sqlite:${path}: the write failed: disk I/O error`)]);
+        expect(lines).toEqual([
+          expect.stringContaining(`error store unavailable method=POST path=/v1/services/a/instances error="sqlite:${path}: the write failed: disk I/O error"`),
+        ]);
         expect((await app.request("/v1/services/a")).status).toBe(200);
       } finally {
         await store.close();

@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { median, ms, rps, summarize, table } from "./report.ts";
+import { change, ms, pairedRatio, rps, summarize, table } from "./report.ts";
 import type { WrkResult } from "./wrk.ts";
 
 /**
@@ -51,12 +51,6 @@ export function materializeBaseline(root: string, ref: string, work: string): Ba
 }
 
 const cpu = (result: WrkResult) => (result.cpuUsPerRequest ?? NaN).toFixed(1);
-const change = (ratio: number) => `${ratio >= 1 ? "+" : ""}${((ratio - 1) * 100).toFixed(1)}%`;
-
-/** now / then for each round: the two ran one after the other, so drift between rounds cancels. */
-function pairedRatio(now: WrkResult[], then: WrkResult[], measure: (result: WrkResult) => number): number {
-  return median(now.map((result, round) => measure(result) / measure(then[round])));
-}
 
 /** Current over baseline, for each legacy scenario, from the same alternating rounds. */
 export function baselineSection(throughput: Map<string, Map<string, WrkResult[]>>, baseline: Baseline | undefined): string {

@@ -31,6 +31,17 @@ export function summarize(runs: WrkResult[]): WrkResult {
   };
 }
 
+/** A ratio as a signed change: 1.034 is `+3.4%`. */
+export const change = (ratio: number) => `${ratio >= 1 ? "+" : ""}${((ratio - 1) * 100).toFixed(1)}%`;
+
+/**
+ * a / b for each round, then the median: the two ran back to back in a round, so the machine's
+ * drift between rounds cancels.
+ */
+export function pairedRatio(a: WrkResult[], b: WrkResult[], measure: (result: WrkResult) => number): number {
+  return median(a.map((result, round) => measure(result) / measure(b[round])));
+}
+
 export const rps = (value: number) => Math.round(value).toLocaleString("en-US");
 export const ms = (value: number) => value.toFixed(2);
 export const ratio = (value: number) => `${value.toFixed(2)}×`;

@@ -6,6 +6,7 @@
  */
 
 import { type Baseline, baselineSection } from "./baseline.ts";
+import { metricsSection } from "./metrics.ts";
 import { ms, ratio, rps, summarize, table, verdict } from "./report.ts";
 import { type WatchResult, watchSection } from "./watch.ts";
 import type { WrkResult } from "./wrk.ts";
@@ -225,6 +226,7 @@ export function renderReport(sections: Sections): string {
     header,
     throughputSection(sections),
     baselineSection(sections.throughput, sections.baseline),
+    metricsSection(sections.throughput),
     sqliteSection(sections),
     scaleSection(sections),
     startupSection(sections),

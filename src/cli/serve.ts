@@ -9,19 +9,36 @@ import process from "node:process";
 import { openStore } from "../../stores/open.ts";
 import { joinHostPort } from "../address.ts";
 import { createApp } from "../app.ts";
+import { loadTokens } from "../auth_tokens.ts";
 import type { Config } from "../config.ts";
 import { RUNTIME_BODY_CAP_BYTES } from "../http.ts";
 import { createLogger } from "../logger.ts";
+import { Metrics } from "../metrics/metrics.ts";
 import { Registry } from "../registry.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { Watchers } from "../watch.ts";
+import { readTlsFiles } from "./tls_files.ts";
 
-/** Starts serving; resolves once listening. Throws `ListenError` or `StoreSpecError` when it cannot. */
+/**
+ * Starts serving; resolves once listening. Throws `ListenError`, `StoreSpecError`,
+ * `TlsFileError` or `TokenFileError` when it cannot.
+ */
 export async function serve(config: Config, runtime: Runtime): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  // Before the store opens: a bad certificate must not leave a SQLite file created or migrated.
+  const tls = config.tls && (await readTlsFiles(config.tls));
+  const tokens = await loadTokens(config);
+  const logger = createLogger(config.logLevel, undefined, { format: config.logFormat });
   const store = await openStore(config.store, { defaultTtl: config.timeout, logger, openSqlite: runtime.openSqlite });
-  const registry = new Registry(store, { defaultTtl: config.timeout, maxTtl: config.maxTtl, logger });
+  const metrics = config.metrics ? new Metrics() : undefined;
+  const registry = new Registry(metrics ? metrics.measureStore(store) : store, {
+    defaultTtl: config.timeout,
+    maxTtl: config.maxTtl,
+    maxInstances: config.maxInstances,
+    maxInstancesPerName: config.maxInstancesPerName,
+    logger,
+  });
   const watchers = new Watchers((listener) => registry.subscribe(listener));
+  metrics?.measureCatalog(registry, watchers);
   const app = createApp({
     registry,
     watchers,
@@ -29,23 +46,27 @@ export async function serve(config: Config, runtime: Runtime): Promise<void> {
     clientIp: runtime.clientIp,
     trustProxy: config.trustProxy,
     holdOpen: runtime.holdOpen,
+    auth: tokens && { tokens, openReads: config.openReads },
+    metrics,
   });
 
   let listener;
   try {
-    listener = runtime.serve(app, { port: config.port, hostname: config.host, maxBodyBytes: RUNTIME_BODY_CAP_BYTES });
+    listener = runtime.serve(app, { port: config.port, hostname: config.host, maxBodyBytes: RUNTIME_BODY_CAP_BYTES, tls });
   } catch (error) {
     await store.close();
     throw error;
   }
   const stopSweeping = registry.startSweeping();
-  console.error(`srsr listening on http://${joinHostPort(config.host, config.port)} (store: ${store.description}, timeout: ${config.timeout}s)`);
+  const url = `${tls ? "https" : "http"}://${joinHostPort(config.host, config.port)}`;
+  logger.announce(`srsr listening on ${url} (store: ${store.description}, timeout: ${config.timeout}s)`);
+  if (!tokens) logger.announce(`srsr: no --token-file: anyone who can reach ${url} can register and deregister`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal}: shutting down`);
+    logger.info("shutting down", { signal });
     stopSweeping();
     // Waiting long-polls and event streams end now, each answering with the current state.
     watchers.close();

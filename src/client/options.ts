@@ -6,7 +6,7 @@
  */
 
 import { type Backoff, DEFAULT_BACKOFF } from "./backoff.ts";
-import type { RegistryError } from "./request.ts";
+import type { Fetch, RegistryError } from "./request.ts";
 
 /** What the background work passes to `onError` besides the error. */
 export interface RetryInfo {
@@ -45,8 +45,24 @@ export interface ServiceRegistryClientOptions {
    * @default one line to console.warn
    */
   onError?: (error: RegistryError, info: RetryInfo) => void;
-  /** The fetch to use, for a proxy or custom TLS. @default globalThis.fetch */
-  fetch?: typeof fetch;
+  /**
+   * The fetch to use, for a proxy or custom TLS, such as a registry whose certificate a
+   * private CA signed. Bun's fetch takes the CA per request, Deno's an HTTP client; on Node,
+   * start it with `NODE_EXTRA_CA_CERTS=ca.pem`.
+   * @default globalThis.fetch
+   * @example
+   * ```ts
+   * // Bun
+   * const ca = await Bun.file("ca.pem").text();
+   * const fetchTrustingCa: Fetch = (input, init) => fetch(input, { ...init, tls: { ca } });
+   * // Deno
+   * const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile("ca.pem")] });
+   * const fetchTrustingCa: Fetch = (input, init) => fetch(input, { ...init, client });
+   *
+   * new ServiceRegistryClient({ server: "https://registry:4214", name: "billing", fetch: fetchTrustingCa });
+   * ```
+   */
+  fetch?: Fetch;
 }
 
 export interface ResolvedOptions {
@@ -59,7 +75,7 @@ export interface ResolvedOptions {
   requestTimeout: number;
   signal: AbortSignal | undefined;
   onError: (error: RegistryError, info: RetryInfo) => void;
-  fetch: typeof fetch;
+  fetch: Fetch;
 }
 
 // setTimeout fires at once for delays it cannot represent (over 2^31 - 1 ms, about 24.8 days).

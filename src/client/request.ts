@@ -37,8 +37,14 @@ export class RegistryError extends Error {
   }
 }
 
+/**
+ * The `fetch` the client calls: any function shaped like it, so a wrapper that adds the
+ * runtime's TLS options (Bun's `tls`, Deno's `client`) needs no cast.
+ */
+export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
 export interface RequestOptions {
-  fetch: typeof fetch;
+  fetch: Fetch;
   /** Aborts the request when the client stops. */
   signal: AbortSignal;
   /** Milliseconds to wait for the whole answer. */

@@ -14,7 +14,7 @@ export class ListenError extends Error {
   override name = "ListenError";
 }
 
-export function listenError(error: unknown, { hostname, port }: Pick<ServeOptions, "hostname" | "port">): ListenError {
+export function listenError(error: unknown, { hostname, port, tls }: Pick<ServeOptions, "hostname" | "port" | "tls">): ListenError {
   const { code, name, message } = error as { code?: string; name?: string; message?: string };
   const where = joinHostPort(hostname, port);
   if (code === "EADDRINUSE" || name === "AddrInUse") {
@@ -30,5 +30,8 @@ export function listenError(error: unknown, { hostname, port }: Pick<ServeOption
   if ((code === "EINVAL" && isIP(hostname) === 0) || message?.startsWith("failed to lookup address")) {
     return new ListenError(`cannot listen on ${where}: the host name does not resolve (see --host)`);
   }
+  // The composition root checks the PEM files first; this is for what it let through and the
+  // runtime still refused (a key type its TLS library does not take).
+  if (tls) return new ListenError(`cannot serve HTTPS on ${where}: ${message ?? String(error)} (see --tls-cert and --tls-key)`);
   return new ListenError(`cannot listen on ${where}: ${message ?? String(error)}`);
 }

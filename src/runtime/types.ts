@@ -19,9 +19,23 @@ export interface ServeOptions {
   hostname: string;
   /** Request bodies past this many bytes are refused by the runtime itself with a bare 413. */
   maxBodyBytes: number;
+  /**
+   * Serve HTTPS with this certificate (chain) and private key, as PEM text: read and checked
+   * by the composition root, which can name the file at fault. @default undefined (HTTP)
+   */
+  tls?: TlsPem;
 }
 
-/** Starts serving `app`; throws `ListenError` when the address cannot be bound. */
+/** A PEM certificate, optionally followed by its chain, and the PEM private key matching it. */
+export interface TlsPem {
+  cert: string;
+  key: string;
+}
+
+/**
+ * Starts serving `app`; throws `ListenError` when the address cannot be bound, or the runtime
+ * refuses the TLS certificate or key.
+ */
 export type Serve = (app: Hono, options: ServeOptions) => Listener;
 
 /** The socket peer's IP address of the request in `c`, or `undefined` when there is none. */

@@ -29,6 +29,8 @@ export interface RunningServer {
   process: ReturnType<typeof Bun.spawn>;
   /** Everything written to stderr so far. */
   stderr(): string;
+  /** `fetch`, trusting the server's CA when it serves HTTPS. */
+  fetch: typeof fetch;
   post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
@@ -40,12 +42,12 @@ export function srsrCommand(runtime: "bun" | "deno"): string[] {
 
 /**
  * Starts `command` with `--port <port>` (a free one unless given) plus `args`, and waits until
- * it answers HTTP.
+ * it answers HTTP (HTTPS with `ca`).
  */
 export async function startServer(
   command: string[],
   args: string[] = [],
-  { cwd = ROOT, env = {}, port, host = "127.0.0.1", startDeadlineMs = 15_000 }: {
+  { cwd = ROOT, env = {}, port, host = "127.0.0.1", startDeadlineMs = 15_000, ca }: {
     cwd?: string;
     env?: Record<string, string>;
     port?: number;
@@ -53,6 +55,8 @@ export async function startServer(
     host?: string;
     /** How long it may take to answer; more for a binary under emulation. @default 15_000 */
     startDeadlineMs?: number;
+    /** The PEM certificate of the CA that signed the server's: reach it over HTTPS, trusting that CA. */
+    ca?: string;
   } = {},
 ): Promise<RunningServer> {
   port ??= await freePort();
@@ -67,9 +71,10 @@ export async function startServer(
     const decoder = new TextDecoder();
     for await (const chunk of child.stderr as ReadableStream<Uint8Array>) stderr += decoder.decode(chunk);
   })();
-  const url = `http://${host}:${port}`;
+  const url = `${ca === undefined ? "http" : "https"}://${host}:${port}`;
+  const trustingFetch = (ca === undefined ? fetch : (input, init) => fetch(input, { ...init, tls: { ca } })) as typeof fetch;
   const post = async (path: string, body: unknown) => {
-    const response = await fetch(url + path, {
+    const response = await trustingFetch(url + path, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: typeof body === "string" ? body : JSON.stringify(body),
@@ -92,6 +97,7 @@ export async function startServer(
     port,
     process: child,
     stderr: () => stderr,
+    fetch: trustingFetch,
     post,
     stop: async (signal = "SIGTERM") => {
       child.kill(signal);

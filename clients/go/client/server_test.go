@@ -21,6 +21,7 @@ import (
 type testServer struct {
 	port    int
 	timeout string
+	https   *serverTLS
 	URL     string
 	cmd     *exec.Cmd
 	exited  chan struct{}
@@ -59,9 +60,21 @@ func repoRoot() (string, error) {
 	return filepath.Abs(filepath.Join("..", "..", ".."))
 }
 
+// serverTLS makes a testServer serve HTTPS with a certificate and key (PEM files).
+type serverTLS struct {
+	certFile, keyFile string
+	// transport trusts the CA that signed the certificate.
+	transport http.RoundTripper
+}
+
 // launchServer starts srsr with `-t timeout` on port (a free one when 0) and waits until
 // it answers.
 func launchServer(port int, timeout string) (*testServer, error) {
+	return launchServerWith(port, timeout, nil)
+}
+
+// launchServerWith is launchServer, serving HTTPS when https is not nil.
+func launchServerWith(port int, timeout string, https *serverTLS) (*testServer, error) {
 	root, err := repoRoot()
 	if err != nil {
 		return nil, err
@@ -78,11 +91,17 @@ func launchServer(port int, timeout string) (*testServer, error) {
 	s := &testServer{
 		port:    port,
 		timeout: timeout,
+		https:   https,
 		URL:     "http://127.0.0.1:" + strconv.Itoa(port),
 		exited:  make(chan struct{}),
 		output:  &lockedBuffer{},
 	}
-	s.cmd = exec.Command(bun, filepath.Join(root, "main.ts"), "-p", strconv.Itoa(port), "-t", timeout)
+	args := []string{filepath.Join(root, "main.ts"), "-p", strconv.Itoa(port), "-t", timeout}
+	if https != nil {
+		s.URL = "https://127.0.0.1:" + strconv.Itoa(port)
+		args = append(args, "--tls-cert", https.certFile, "--tls-key", https.keyFile)
+	}
+	s.cmd = exec.Command(bun, args...)
 	s.cmd.Dir = root
 	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
 	if err := s.cmd.Start(); err != nil {
@@ -101,6 +120,9 @@ func launchServer(port int, timeout string) (*testServer, error) {
 
 func (s *testServer) waitUntilAnswering(limit time.Duration) error {
 	probe := &http.Client{Timeout: time.Second}
+	if s.https != nil {
+		probe.Transport = s.https.transport
+	}
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		select {
@@ -144,7 +166,7 @@ func startServer(t *testing.T, timeout string) *testServer {
 func (s *testServer) restart(t *testing.T) {
 	t.Helper()
 	s.stop()
-	fresh, err := launchServer(s.port, s.timeout)
+	fresh, err := launchServerWith(s.port, s.timeout, s.https)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 from types import TracebackType
-from typing import Callable, Optional, Type, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Type, Union
 
 from .backoff import Backoff
 from .errors import RegistryError
@@ -38,6 +39,9 @@ class ServiceRegistryClient:
         request_timeout: seconds to wait for each answer. Default 5.
         backoff_initial: first retry delay, in seconds, once the registry is unreachable. Default 1.
         backoff_max: longest retry delay, in seconds. Default 30.
+        ssl_context: how to verify an ``https://`` registry, such as
+            ``ssl.create_default_context(cafile="ca.pem")`` for one whose certificate a private CA
+            signed. Default ``None``: the system's trusted CAs.
 
     Example::
 
@@ -57,6 +61,7 @@ class ServiceRegistryClient:
         request_timeout: float = 5.0,
         backoff_initial: float = 1.0,
         backoff_max: float = 30.0,
+        ssl_context: Optional[ssl.SSLContext] = None,
     ) -> None:
         if not isinstance(server_address, str) or not server_address.startswith(("http://", "https://")):
             raise ValueError(f"server_address: must be an http:// or https:// URL, got {server_address!r}")
@@ -68,6 +73,8 @@ class ServiceRegistryClient:
             raise ValueError(f"heartbeat_interval: must be greater than 0 seconds, got {heartbeat_interval!r}")
         if not request_timeout > 0:
             raise ValueError(f"request_timeout: must be greater than 0 seconds, got {request_timeout!r}")
+        if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
+            raise ValueError(f"ssl_context: must be an ssl.SSLContext or None, got {ssl_context!r}")
         self.server_address = server_address.rstrip("/")
         self.client_name = client_name
         self.client_address = client_address
@@ -75,6 +82,7 @@ class ServiceRegistryClient:
         self.heartbeat_interval = heartbeat_interval
         self.heartbeat_error_handler = heartbeat_error_handler
         self.request_timeout = request_timeout
+        self.ssl_context = ssl_context
         self._backoff = Backoff(backoff_initial, backoff_max)
 
         # _calls serialises register() and deregister(); _lock guards the state the thread shares.
@@ -153,7 +161,7 @@ class ServiceRegistryClient:
             instance_id, self._instance_id = self._instance_id, None
         if instance_id is None:
             return False
-        answer = post_json(f"{self.server_address}/deregister", {"id": instance_id}, self.request_timeout)
+        answer = self._post("/deregister", {"id": instance_id})
         return answer.get("success") is True
 
     def close(self) -> None:
@@ -169,7 +177,7 @@ class ServiceRegistryClient:
         Raises:
             RegistryError: the registry could not be reached or answered with an error.
         """
-        answer = post_json(f"{self.server_address}/lookup", {"name": name}, self.request_timeout)
+        answer = self._post("/lookup", {"name": name})
         address = answer.get("address")
         if answer.get("success") is True and isinstance(address, str) and address:
             return address
@@ -191,7 +199,7 @@ class ServiceRegistryClient:
         # The original client's wire form: address and port always sent, as strings, "" for none.
         body = {"name": self.client_name, "address": self.client_address, "port": self.port}
         url = f"{self.server_address}/register"
-        answer = post_json(url, body, self.request_timeout)
+        answer = self._post("/register", body)
         instance_id = answer.get("id")
         if answer.get("success") is not True or not isinstance(instance_id, str) or not instance_id:
             raise RegistryError(f"POST {url}: registration refused: {answer!r}", status=200, body=repr(answer))
@@ -201,8 +209,11 @@ class ServiceRegistryClient:
         return instance_id
 
     def _heartbeat_once(self, instance_id: str) -> bool:
-        answer = post_json(f"{self.server_address}/heartbeat", {"id": instance_id}, self.request_timeout)
+        answer = self._post("/heartbeat", {"id": instance_id})
         return answer.get("success") is True
+
+    def _post(self, path: str, body: Mapping[str, object]) -> Dict[str, Any]:
+        return post_json(self.server_address + path, body, self.request_timeout, self.ssl_context)
 
     def _start(self, first_wait: float) -> None:
         stop = threading.Event()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import ssl
 import urllib.error
 import urllib.request
-from typing import Any, Dict, Mapping
+from typing import Any, Dict, Mapping, Optional
 
 from .errors import RegistryError
 
@@ -19,8 +20,13 @@ USER_AGENT = "srsr-client-python/0.1.0"
 _MAX_BODY_IN_MESSAGE = 500
 
 
-def post_json(url: str, body: Mapping[str, object], timeout: float) -> Dict[str, Any]:
-    """POSTs ``body`` as JSON to ``url`` and returns the decoded JSON object it answers."""
+def post_json(
+    url: str, body: Mapping[str, object], timeout: float, ssl_context: Optional[ssl.SSLContext] = None
+) -> Dict[str, Any]:
+    """POSTs ``body`` as JSON to ``url`` and returns the decoded JSON object it answers.
+
+    ``ssl_context`` verifies an ``https://`` URL; ``None`` uses the system's trusted CAs.
+    """
     request = urllib.request.Request(
         url,
         data=json.dumps(body).encode("utf-8"),
@@ -28,7 +34,7 @@ def post_json(url: str, body: Mapping[str, object], timeout: float) -> Dict[str,
         headers={"Content-Type": "application/json", "Accept": "application/json", "User-Agent": USER_AGENT},
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout, context=ssl_context) as response:
             status = response.status
             text = response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as error:

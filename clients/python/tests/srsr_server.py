@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[3]
 BUN = ROOT / "node_modules" / ".bin" / "bun"
@@ -34,30 +35,41 @@ def eventually(predicate: Callable[[], bool], deadline_seconds: float = 10.0) ->
     return predicate()
 
 
-def post(url: str, body: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
-    """A raw POST, independent of the client under test."""
+def post(url: str, body: Dict[str, Any], context: Optional[ssl.SSLContext] = None) -> Tuple[int, Dict[str, Any]]:
+    """A raw POST, independent of the client under test; ``context`` verifies an https:// URL."""
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=5, context=context) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
 
 
+class ServerTls(NamedTuple):
+    """Serve HTTPS with these PEM files; ``context`` trusts the CA that signed the certificate."""
+
+    cert_file: str
+    key_file: str
+    context: ssl.SSLContext
+
+
 class SrsrServer:
     """One srsr process with the memory store; ``restart()`` keeps the port and forgets every id."""
 
-    def __init__(self, timeout_seconds: float) -> None:
+    def __init__(self, timeout_seconds: float, tls: Optional[ServerTls] = None) -> None:
         self.timeout_seconds = timeout_seconds
+        self.tls = tls
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._process: Optional["subprocess.Popen[bytes]"] = None
         self._stderr = tempfile.TemporaryFile()
 
     def start(self) -> None:
         command = [str(BUN), str(ROOT / "main.ts"), "-p", str(self.port), "-t", str(self.timeout_seconds)]
+        if self.tls:
+            command += ["--tls-cert", self.tls.cert_file, "--tls-key", self.tls.key_file]
         self._process = subprocess.Popen(
             command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr
         )
@@ -85,7 +97,7 @@ class SrsrServer:
         self._stderr.close()
 
     def post(self, path: str, body: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
-        return post(self.url + path, body)
+        return post(self.url + path, body, self.tls.context if self.tls else None)
 
     def lookup(self, name: str) -> Optional[str]:
         _, answer = self.post("/lookup", {"name": name})

@@ -13,6 +13,7 @@ export const serve: Serve = (app, options) => {
       maxRequestBodySize: options.maxBodyBytes,
       development: false,
       reusePort: false,
+      tls: options.tls,
       fetch: app.fetch,
     });
     return { stop: () => server.stop() };

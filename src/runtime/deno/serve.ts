@@ -8,13 +8,13 @@ interface DenoServeInfo {
 }
 interface DenoGlobal {
   serve(
-    options: { port: number; hostname: string; onListen(): void },
+    options: { port: number; hostname: string; cert?: string; key?: string; onListen(): void },
     handler: (request: Request, info: DenoServeInfo) => Response | Promise<Response>,
   ): { shutdown(): Promise<void> };
 }
 
 export const serve: Serve = (app, options) => {
-  const { port, hostname, maxBodyBytes } = options;
+  const { port, hostname, maxBodyBytes, tls } = options;
   // Deno.serve has no body cap of its own; a declared oversize body is refused here. (A
   // chunked one is read whole before the app's own 64 KiB check refuses it.)
   const handler = (request: Request, info: DenoServeInfo) =>
@@ -22,7 +22,7 @@ export const serve: Serve = (app, options) => {
       ? new Response(null, { status: 413, headers: { connection: "close" } })
       : app.fetch(request, info);
   try {
-    const server = (globalThis as unknown as { Deno: DenoGlobal }).Deno.serve({ port, hostname, onListen() {} }, handler);
+    const server = (globalThis as unknown as { Deno: DenoGlobal }).Deno.serve({ port, hostname, ...tls, onListen() {} }, handler);
     return { stop: () => server.shutdown() };
   } catch (error) {
     throw listenError(error, options);

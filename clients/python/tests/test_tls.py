@@ -1,0 +1,61 @@
+"""ServiceRegistryClient against a real srsr serving HTTPS with a certificate a throwaway CA
+signed: trusting that CA through ``ssl_context``, and refused without it."""
+
+from __future__ import annotations
+
+import ssl
+import tempfile
+import unittest
+from typing import Any
+
+from srsr_client import RegistryError, ServiceRegistryClient
+
+from .certificates import make_test_certificates
+from .srsr_server import ServerTls, SrsrServer
+
+FAST: Any = {"heartbeat_interval": 0.2, "backoff_initial": 0.05, "backoff_max": 0.2, "request_timeout": 2}
+
+
+class HttpsTest(unittest.TestCase):
+    trusting: ssl.SSLContext
+    server: SrsrServer
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        folder = tempfile.TemporaryDirectory(prefix="srsr-tls-")
+        cls.addClassCleanup(folder.cleanup)
+        certificates = make_test_certificates(folder.name)
+        cls.trusting = ssl.create_default_context(cafile=certificates.ca_file)
+        cls.server = SrsrServer(60, ServerTls(certificates.cert_file, certificates.key_file, cls.trusting))
+        cls.server.start()
+        cls.addClassCleanup(cls.server.close)
+
+    def client(self, name: str, **options: Any) -> ServiceRegistryClient:
+        client = ServiceRegistryClient(self.server.url, name, **{**FAST, **options})
+        self.addCleanup(client.close)
+        return client
+
+    def test_register_lookup_deregister_trusting_the_ca(self) -> None:
+        self.assertTrue(self.server.url.startswith("https://"))
+        client = self.client("secure", client_address="http://10.1.2.3", port=8443, ssl_context=self.trusting)
+        self.assertIs(client.register(), True)
+        self.assertEqual(client.lookup("secure"), "http://10.1.2.3:8443")
+        self.assertEqual(self.server.lookup("secure"), "http://10.1.2.3:8443")
+        self.assertIs(client.deregister(), True)
+        self.assertIsNone(client.lookup("secure"))
+
+    def test_without_the_ca_the_certificate_is_refused(self) -> None:
+        client = self.client("untrusting", port=8443)
+        self.assertIs(client.register(), False)
+        self.assertIn("CERTIFICATE_VERIFY_FAILED", str(client.last_error))
+        with self.assertRaises(RegistryError):
+            client.lookup("secure")
+
+    def test_ssl_context_must_be_an_ssl_context(self) -> None:
+        with self.assertRaises(ValueError) as caught:
+            ServiceRegistryClient(self.server.url, "svc", ssl_context="ca.pem")  # type: ignore[arg-type]
+        self.assertTrue(str(caught.exception).startswith("ssl_context: "), str(caught.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
