@@ -24,12 +24,43 @@ const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIO
 
 type Match = ReturnType<Hono["router"]["match"]>;
 
-/** The template of the first route (not middleware: those are registered for ALL) in `match`. */
-function routeOf(match: Match | undefined): string {
-  if (match !== undefined) {
-    for (const [[, route]] of match[0]) if (route.method !== "ALL") return route.path;
+type Route = Match[0][number][0][1];
+
+/** The first route (not middleware: those are registered for ALL) in `match`, or `undefined`. */
+function routeOf(match: Match | undefined): Route | undefined {
+  if (match === undefined) return undefined;
+  // Indexes, not destructuring: a destructuring pattern walks an iterator per element.
+  const handlers = match[0];
+  for (let i = 0; i < handlers.length; i++) {
+    const route = handlers[i][0][1];
+    if (route.method !== "ALL") return route;
   }
-  return UNMATCHED;
+  return undefined;
+}
+
+/**
+ * The series of one route (or of unmatched requests with one method), by status, with the
+ * last one used kept at hand: nearly every request of a route has the status of the one before.
+ */
+class RouteSeries {
+  readonly #byStatus = new Map<number, Series>();
+  #lastStatus = 0;
+  #last: Series | undefined;
+
+  constructor(
+    private readonly histogram: Metrics["requests"],
+    private readonly route: string,
+    private readonly method: string,
+  ) {}
+
+  of(status: number): Series {
+    if (status === this.#lastStatus) return this.#last!;
+    let series = this.#byStatus.get(status);
+    if (series === undefined) this.#byStatus.set(status, (series = this.histogram.series(this.route, this.method, String(status))));
+    this.#lastStatus = status;
+    this.#last = series;
+    return series;
+  }
 }
 
 /**
@@ -38,16 +69,20 @@ function routeOf(match: Match | undefined): string {
  */
 export function measureRequests(app: Hono, metrics: Pick<Metrics, "requests">): void {
   const histogram = metrics.requests;
-  // route -> method -> status -> series: three lookups of values in hand, no string built.
-  const cache = new Map<string, Map<string, Map<number, Series>>>();
-  const seriesOf = (route: string, method: string, status: number) => {
-    let byMethod = cache.get(route);
-    if (byMethod === undefined) cache.set(route, (byMethod = new Map()));
-    let byStatus = byMethod.get(method);
-    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
-    let series = byStatus.get(status);
-    if (series === undefined) byStatus.set(status, (series = histogram.series(route, method, String(status))));
-    return series;
+  // By the router's own route object (its method is the label: a HEAD answered by a GET route
+  // is counted as GET), and unmatched requests by method: lookups by identity, no string built.
+  const byRoute = new Map<Route, RouteSeries>();
+  const unmatched = new Map<string, RouteSeries>();
+  const seriesOf = (route: Route | undefined, request: Request) => {
+    if (route !== undefined) {
+      let found = byRoute.get(route);
+      if (found === undefined) byRoute.set(route, (found = new RouteSeries(histogram, route.path, route.method)));
+      return found;
+    }
+    const method = METHODS.has(request.method) ? request.method : "other";
+    let found = unmatched.get(method);
+    if (found === undefined) unmatched.set(method, (found = new RouteSeries(histogram, UNMATCHED, method)));
+    return found;
   };
 
   const router = app.router;
@@ -63,11 +98,9 @@ export function measureRequests(app: Hono, metrics: Pick<Metrics, "requests">): 
     const started = performance.now();
     matched = undefined;
     const response = fetch(request, env, executionCtx);
-    const route = routeOf(matched);
-    let method = request.method;
-    if (!METHODS.has(method)) method = "other";
+    const series = seriesOf(routeOf(matched), request);
     const record = (answered: Response) => {
-      seriesOf(route, method, answered.status).observe((performance.now() - started) / 1000);
+      series.of(answered.status).observe((performance.now() - started) / 1000);
       return answered;
     };
     return response instanceof Promise ? response.then(record) : record(response);
