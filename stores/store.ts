@@ -207,4 +207,15 @@ export interface StoreOptions {
   logger?: StoreLogger;
   /** @default { changes: 10_000, ms: 300_000, maxChanges: 1_000_000 } */
   retention?: Retention;
+  /**
+   * Counted into as heartbeats are answered, for metrics: a store counts them where it answers
+   * them, since watching a heartbeat's promise from outside would cost it one more promise.
+   */
+  heartbeatCounts?: HeartbeatCounts;
+}
+
+/** Heartbeats answered: those that renewed a live instance, and those that named none. */
+export interface HeartbeatCounts {
+  renewed: number;
+  unknown: number;
 }

@@ -27,7 +27,10 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 function setup({ store, maxInstancesPerName }: { store?: Store; maxInstancesPerName?: number } = {}) {
   const clock = manualClock();
   const metrics = new Metrics();
-  const registry = new Registry(metrics.measureStore(store ?? new MemoryStore({ now: clock.now })), { maxInstancesPerName });
+  const registry = new Registry(
+    metrics.measureStore(store ?? new MemoryStore({ now: clock.now, heartbeatCounts: metrics.heartbeatCounts })),
+    { maxInstancesPerName },
+  );
   const watchers = new Watchers((listener) => registry.subscribe(listener));
   metrics.measureCatalog(registry, watchers);
   const app = createApp({ registry, watchers, metrics, clientIp: () => "10.0.0.9" });

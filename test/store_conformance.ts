@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { DuplicateIdError } from "../stores/errors.ts";
-import type { Change, Instance, NewInstance, Retention, Store } from "../stores/store.ts";
+import type { Change, HeartbeatCounts, Instance, NewInstance, Retention, Store } from "../stores/store.ts";
 import { NEVER_CHANGED } from "../stores/store.ts";
 
 /** What a test file hands in: its runner's `describe` and `test`. */
@@ -24,6 +24,7 @@ export interface Runner {
 export interface OpenOptions {
   now: () => number;
   retention?: Retention;
+  heartbeatCounts?: HeartbeatCounts;
 }
 
 /** Opens a fresh, empty store of the backend under test. */
@@ -206,6 +207,23 @@ const cases: Record<string, Case> = {
       clock.advance(499);
       assert.equal((await store.get(short.id))?.expiresAt, clock.now() + 1);
     }),
+
+  "heartbeats are counted into heartbeatCounts as they are answered": async (open) => {
+    const clock = manualClock();
+    const heartbeatCounts = { renewed: 0, unknown: 0 };
+    const store = await open({ now: clock.now, heartbeatCounts });
+    try {
+      const added = await store.register(newInstance({ ttl: 1 }));
+      await store.heartbeat(added.id);
+      await store.heartbeat(added.id);
+      await store.heartbeat("no-such-id");
+      clock.advance(1_000);
+      await store.heartbeat(added.id);
+      assert.deepEqual(heartbeatCounts, { renewed: 2, unknown: 2 });
+    } finally {
+      await store.close();
+    }
+  },
 
   "heartbeat() refuses an expired or unknown instance": (open) =>
     withStore(open, async (store, clock) => {

@@ -28,8 +28,13 @@ export async function serve(config: Config, runtime: Runtime): Promise<void> {
   const tls = config.tls && (await readTlsFiles(config.tls));
   const tokens = await loadTokens(config);
   const logger = createLogger(config.logLevel, undefined, { format: config.logFormat });
-  const store = await openStore(config.store, { defaultTtl: config.timeout, logger, openSqlite: runtime.openSqlite });
   const metrics = config.metrics ? new Metrics() : undefined;
+  const store = await openStore(config.store, {
+    defaultTtl: config.timeout,
+    logger,
+    openSqlite: runtime.openSqlite,
+    heartbeatCounts: metrics?.heartbeatCounts,
+  });
   const registry = new Registry(metrics ? metrics.measureStore(store) : store, {
     defaultTtl: config.timeout,
     maxTtl: config.maxTtl,

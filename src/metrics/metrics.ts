@@ -11,7 +11,7 @@
  */
 
 import { Counter, Gauge, Registry as PrometheusRegistry } from "prom-client";
-import type { ChangeType, Store } from "../../stores/store.ts";
+import type { ChangeType, HeartbeatCounts, Store } from "../../stores/store.ts";
 import type { Registry } from "../registry.ts";
 import type { Watchers } from "../watch.ts";
 import { LabelledHistogram } from "./histogram.ts";
@@ -42,7 +42,8 @@ export class Metrics {
   readonly #prometheus = new PrometheusRegistry();
   readonly #storeDurations: LabelledHistogram<"operation">;
   readonly #storeErrors: Counter<"operation">;
-  readonly #heartbeats = { renewed: 0, unknown: 0 };
+  /** Heartbeats answered, counted by the store: pass it as `StoreOptions.heartbeatCounts`. */
+  readonly heartbeatCounts: HeartbeatCounts = { renewed: 0, unknown: 0 };
   readonly #changes: Record<ChangeType, Counter>;
   readonly #instances: Gauge;
   readonly #services: Gauge;
@@ -73,8 +74,8 @@ export class Metrics {
       registers,
     });
     for (const operation of STORE_OPERATIONS) this.#storeErrors.inc({ operation }, 0);
-    const heartbeats = this.#heartbeats;
-    // Counted in plain numbers by the store wrapper, as heartbeats are a hot path, and handed over at scrape time.
+    const heartbeats = this.heartbeatCounts;
+    // Counted in plain numbers by the store, as heartbeats are a hot path, and handed over at scrape time.
     new Counter({
       name: "srsr_heartbeats_total",
       help: "Heartbeats, by result: renewed a live instance, or named an unknown or expired one.",
@@ -111,12 +112,11 @@ export class Metrics {
     this.#beforeScrape = registerProcessMetrics(this.#prometheus, options);
   }
 
-  /** `store` with its writes, expiry and readiness timed, their failures counted, and heartbeats counted. */
+  /** `store` with its writes, expiry and readiness timed and their failures counted. */
   measureStore(store: Store): Store {
     return measuredStore(store, {
       durations: this.#storeDurations,
       failed: (operation) => this.#storeErrors.inc({ operation }),
-      heartbeats: this.#heartbeats,
     });
   }
 

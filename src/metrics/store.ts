@@ -1,6 +1,6 @@
 /**
- * A store that times the operations of the one it wraps that wait on its backend, counts their
- * failures, and counts heartbeats, for `/metrics`; everything else passes straight through.
+ * A store that times the operations of the one it wraps that wait on its backend and counts
+ * their failures, for `/metrics`; everything else passes straight through.
  *
  * Timed: the writes, the expiry sweep and the readiness round trip. Not timed: reads and
  * heartbeats, which every backend answers from memory (the SQLite store reads its in-memory
@@ -39,8 +39,6 @@ export interface StoreInstruments {
   durations: LabelledHistogram<"operation">;
   /** Called once for each operation that failed for a reason of the store's own. */
   failed: (operation: StoreOperation) => void;
-  /** Heartbeats so far, by whether they renewed a live instance: counted, not timed. */
-  heartbeats: { renewed: number; unknown: number };
 }
 
 const seconds = (started: number) => (performance.now() - started) / 1000;
@@ -50,23 +48,16 @@ class MeasuredStore implements Store {
   readonly #store: Store;
   readonly #series: Record<StoreOperation, Series>;
   readonly #failed: (operation: StoreOperation) => void;
-  /** One function for every heartbeat, so counting one allocates nothing but the promise. */
-  readonly #countHeartbeat: (renewed: Instance | undefined) => Instance | undefined;
   /** What the caller's own `admit` and `update` threw: refusals, not failures. */
   readonly #refusals = new WeakSet<object>();
 
-  constructor(store: Store, { durations, failed, heartbeats }: StoreInstruments) {
+  constructor(store: Store, { durations, failed }: StoreInstruments) {
     this.#store = store;
     this.#series = Object.fromEntries(STORE_OPERATIONS.map((operation) => [operation, durations.series(operation)])) as Record<
       StoreOperation,
       Series
     >;
     this.#failed = failed;
-    this.#countHeartbeat = (renewed) => {
-      if (renewed === undefined) heartbeats.unknown++;
-      else heartbeats.renewed++;
-      return renewed;
-    };
   }
 
   get description(): string {
@@ -93,8 +84,9 @@ class MeasuredStore implements Store {
     return this.#timed("deregister", () => this.#store.deregister(id));
   }
 
+  /** Not counted here: the store counts heartbeats itself (StoreOptions.heartbeatCounts). */
   heartbeat(id: string): Promise<Instance | undefined> {
-    return this.#store.heartbeat(id).then(this.#countHeartbeat);
+    return this.#store.heartbeat(id);
   }
 
   updateMeta(id: string, update: (meta: Instance["meta"]) => Instance["meta"]): Promise<Instance | undefined> {

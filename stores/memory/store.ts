@@ -17,6 +17,7 @@ import type {
   ChangeBatch,
   ChangeListener,
   ChangeType,
+  HeartbeatCounts,
   Instance,
   InstanceList,
   MetaFilter,
@@ -186,15 +187,20 @@ export class MemoryStore implements Store {
   readonly #log: ChangeLog;
   readonly #now: () => number;
   readonly #journal: Journal | undefined;
+  readonly #heartbeats: HeartbeatCounts;
   /** See {@link reapedIndex}. */
   #reaped = NEVER_CHANGED;
   /** The last journaled write; each waits for it, so index order is commit order. */
   #tail: Promise<unknown> = Promise.resolve();
 
-  constructor({ now = Date.now, logger, retention, journal, description = "memory" }: MemoryStoreOptions = {}) {
+  constructor(
+    { now = Date.now, logger, retention, journal, description = "memory", heartbeatCounts = { renewed: 0, unknown: 0 } }:
+      MemoryStoreOptions = {},
+  ) {
     this.description = description;
     this.#now = now;
     this.#journal = journal;
+    this.#heartbeats = heartbeatCounts;
     this.#log = new ChangeLog({ now, logger, retention, onTrim: (index, instance) => this.#forget(index, instance) });
   }
 
@@ -298,7 +304,11 @@ export class MemoryStore implements Store {
   async heartbeat(id: string): Promise<Instance | undefined> {
     let stored = this.#byId.get(id);
     const now = this.#now();
-    if (!stored || !isLive(stored, now)) return undefined;
+    if (!stored || !isLive(stored, now)) {
+      this.#heartbeats.unknown++;
+      return undefined;
+    }
+    this.#heartbeats.renewed++;
     const expiresAt = now + ttlMs(stored.ttl);
     if (stored.shared) {
       const renewed = new StoredInstance(stored, expiresAt);
