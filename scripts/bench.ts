@@ -78,7 +78,13 @@ interface Target {
 }
 
 /** srsr flags for every run: no per-registration log lines, no expiry during a run. */
-const SRSR_FLAGS = ["-t", "3600", "--log-level", "warn"];
+const BASE_FLAGS = ["-t", "3600", "--log-level", "warn"];
+/**
+ * The mix registers into one name ("churn") for the whole run, past the default
+ * --max-instances-per-name of 10,000: raised so the run measures registrations, not 429s. The
+ * baseline, older than that flag, gets BASE_FLAGS alone.
+ */
+const SRSR_FLAGS = [...BASE_FLAGS, "--max-instances-per-name", "100000000"];
 
 function sqliteAvailable(): boolean {
   const log = spawnSync("git", ["log", "--oneline", "-1", "--", "stores/sqlite"], { cwd: ROOT, encoding: "utf8" });
@@ -199,7 +205,7 @@ function baselineTarget(sections: Sections): Target | undefined {
   }
   sections.baseline = baseline;
   const main = join(baseline.dir, "main.ts");
-  return { label: baseline.label, command: (port) => [BUN, main, "-p", String(port), ...SRSR_FLAGS], cwd: baseline.dir };
+  return { label: baseline.label, command: (port) => [BUN, main, "-p", String(port), ...BASE_FLAGS], cwd: baseline.dir };
 }
 
 function machine(): Sections["machine"] {
