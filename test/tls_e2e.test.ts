@@ -14,14 +14,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { RegistryError, ServiceRegistryClient } from "../src/client.ts";
-import { buildHostBinary, HAS_HOST_BINARY } from "./support/binary.ts";
+import { EVERY_RUNTIME, serversOnEveryRuntime } from "./support/binary.ts";
 import { makeTestCertificates, openssl, type TestCertificates } from "./support/certificates.ts";
-import { BUN, DENO, freePort, ROOT, type RunningServer, runToExit, srsrCommand, startServer } from "./support/server.ts";
+import { BUN, DENO, freePort, ROOT, runToExit, srsrCommand, startServer } from "./support/server.ts";
 import { expectWireRoundTrip } from "./support/wire_protocol.ts";
 
-const RUNTIMES = ["bun", "deno", ...(HAS_HOST_BINARY ? ["binary"] : [])];
-// Budgets for a busy machine, not measurements: compiling takes seconds, more under load.
-const START_TIMEOUT_MS = 180_000;
+const RUNTIMES = EVERY_RUNTIME;
+// A budget for a busy machine, not a measurement.
 const RUNTIME_TIMEOUT_MS = 60_000;
 
 let certificates: TestCertificates;
@@ -35,41 +34,7 @@ afterAll(async () => {
 const tlsFlags = () => ["--tls-cert", certificates.certFile, "--tls-key", certificates.keyFile];
 
 describe("HTTPS with --tls-cert and --tls-key", () => {
-  const servers = new Map<string, RunningServer>();
-  let buildDir: string | undefined;
-  let runDir: string | undefined;
-
-  beforeAll(async () => {
-    const { ca } = certificates;
-    const starting: [string, Promise<RunningServer>][] = [
-      ["bun", startServer(srsrCommand("bun"), tlsFlags(), { ca })],
-      ["deno", startServer(srsrCommand("deno"), tlsFlags(), { ca })],
-    ];
-    if (HAS_HOST_BINARY) {
-      buildDir = await mkdtemp(join(tmpdir(), "srsr-build-"));
-      runDir = await mkdtemp(join(tmpdir(), "srsr-run-"));
-      const cwd = runDir;
-      starting.push(["binary", buildHostBinary(buildDir, runDir).then((binary) => startServer([binary], tlsFlags(), { cwd, ca }))]);
-    }
-    // Every server that started is kept for afterAll to stop, even when another failed.
-    const started = await Promise.allSettled(starting.map(([, server]) => server));
-    started.forEach((result, i) => result.status === "fulfilled" && servers.set(starting[i][0], result.value));
-    const failed = started.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
-  }, START_TIMEOUT_MS);
-
-  afterAll(async () => {
-    for (const server of servers.values()) server.process.kill("SIGKILL");
-    await Promise.all([...servers.values()].map((server) => server.process.exited));
-    if (buildDir) await rm(buildDir, { recursive: true, force: true });
-    if (runDir) await rm(runDir, { recursive: true, force: true });
-  });
-
-  const serverOn = (runtime: string) => {
-    const server = servers.get(runtime);
-    if (!server) throw new Error(`no ${runtime} server: it did not start (see beforeAll)`);
-    return server;
-  };
+  const serverOn = serversOnEveryRuntime({ args: tlsFlags, ca: () => certificates.ca });
 
   for (const runtime of RUNTIMES) {
     test(`on ${runtime}: the start-up line says https://, the legacy API and v1 answer over HTTPS, plain HTTP and an untrusted CA fail`, async () => {
@@ -175,7 +140,7 @@ console.log(JSON.stringify({ found, after }));
       ]);
       expect(built.code).toBe(0);
       const file = join(scratch, "node_tls.mjs");
-      const server = HAS_HOST_BINARY ? serverOn("binary") : serverOn("bun");
+      const server = RUNTIMES.includes("binary") ? serverOn("binary") : serverOn("bun");
       await writeFile(file, script("./client.js", `server: ${JSON.stringify(server.url)}`, name));
       const { code, stdout, stderr } = await runToExit(["node", file], { cwd: scratch, env: { NODE_EXTRA_CA_CERTS: certificates.caFile } });
       expect({ code, stderr: code === 0 ? "" : stderr }).toEqual({ code: 0, stderr: "" });

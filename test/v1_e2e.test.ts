@@ -8,19 +8,15 @@
  */
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { InstanceListResponse, WireInstance } from "../src/wire/v1.ts";
 import { openEventStream } from "./support/event_stream.ts";
-import { buildHostBinary, HAS_HOST_BINARY } from "./support/binary.ts";
+import { EVERY_RUNTIME, serversOnEveryRuntime } from "./support/binary.ts";
 import { eventually } from "./support/eventually.ts";
-import { type RunningServer, srsrCommand, startServer } from "./support/server.ts";
+import type { RunningServer } from "./support/server.ts";
 import { expectV1Scenario } from "./support/v1_scenario.ts";
 
-const RUNTIMES = ["bun", "deno", ...(HAS_HOST_BINARY ? ["binary"] : [])];
-// Budgets for a busy machine, not measurements: compiling takes seconds, more under load.
-const START_TIMEOUT_MS = 180_000;
+const RUNTIMES = EVERY_RUNTIME;
+// Budgets for a busy machine, not measurements.
 const SCENARIO_TIMEOUT_MS = 60_000;
 const IDLE_TIMEOUT_MS = 90_000;
 /** Bun closes a connection idle this long unless the request lifts it (runtime/types.ts). */
@@ -82,40 +78,7 @@ const onRuntime = (runtime: string, what: string) => (error: unknown): never => 
 };
 
 describe("the v1 API over HTTP", () => {
-  const servers = new Map<string, RunningServer>();
-  let buildDir: string | undefined;
-  let runDir: string | undefined;
-
-  beforeAll(async () => {
-    const starting: [string, Promise<RunningServer>][] = [
-      ["bun", startServer(srsrCommand("bun"))],
-      ["deno", startServer(srsrCommand("deno"))],
-    ];
-    if (HAS_HOST_BINARY) {
-      buildDir = await mkdtemp(join(tmpdir(), "srsr-build-"));
-      runDir = await mkdtemp(join(tmpdir(), "srsr-run-"));
-      const cwd = runDir;
-      starting.push(["binary", buildHostBinary(buildDir, runDir).then((binary) => startServer([binary], [], { cwd }))]);
-    }
-    // Every server that started is kept for afterAll to stop, even when another failed.
-    const started = await Promise.allSettled(starting.map(([, server]) => server));
-    started.forEach((result, i) => result.status === "fulfilled" && servers.set(starting[i][0], result.value));
-    const failed = started.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
-  }, START_TIMEOUT_MS);
-
-  afterAll(async () => {
-    for (const server of servers.values()) server.process.kill("SIGKILL");
-    await Promise.all([...servers.values()].map((server) => server.process.exited));
-    if (buildDir) await rm(buildDir, { recursive: true, force: true });
-    if (runDir) await rm(runDir, { recursive: true, force: true });
-  });
-
-  const serverOn = (runtime: string) => {
-    const server = servers.get(runtime);
-    if (!server) throw new Error(`no ${runtime} server: it did not start (see beforeAll)`);
-    return server;
-  };
+  const serverOn = serversOnEveryRuntime();
 
   for (const runtime of RUNTIMES) {
     test(`every v1 route, the event stream and the legacy API on ${runtime}`, async () => {
