@@ -11,6 +11,7 @@ import { HTTPException } from "hono/http-exception";
 import { DuplicateIdError, StoreUnavailableError } from "../stores/errors.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import { type TokenAuthOptions, tokenAuth } from "./middleware/auth.ts";
+import { guardBrowsers } from "./middleware/browser_guard.ts";
 import { requestIpResolver } from "./middleware/client_ip.ts";
 import { measureRequests } from "./middleware/metrics.ts";
 import type { Metrics } from "./metrics/metrics.ts";
@@ -32,8 +33,10 @@ export interface AppOptions {
   logger?: Logger;
   /** The IP a request came from. @default () => undefined (in-process requests have none) */
   clientIp?: GetClientIp;
-  /** Honour `X-Forwarded-For` for the client IP. @default false */
+  /** The socket peer is a proxy: the client IP is the last `X-Forwarded-For` entry. @default false */
   trustProxy?: boolean;
+  /** Trusted proxies' addresses or CIDR ranges: see src/middleware/client_ip.ts. @default [] */
+  trustedProxies?: readonly string[];
   /** Lifts the runtime's idle timeout for a long-poll or an event stream. @default a no-op */
   holdOpen?: HoldOpen;
   /** Milliseconds between `: ping` comments on an idle event stream. @default 15_000 */
@@ -42,6 +45,10 @@ export interface AppOptions {
   auth?: TokenAuthOptions;
   /** Times every request and serves `GET /metrics`. @default undefined (no /metrics, nothing timed) */
   metrics?: Metrics;
+  /** Origins besides srsr's own whose pages may call it (`--cors-origin`); see browser_guard.ts. @default [] */
+  corsOrigins?: readonly string[];
+  /** Answer only requests addressed to a loopback name, as srsr is bound to one (DNS rebinding). @default false */
+  loopbackOnly?: boolean;
 }
 
 /** A route's path as a pattern of its own: `/v1/instances/:id` matches `/v1/instances/abc`. */
@@ -54,12 +61,18 @@ export function createApp({
   logger = silentLogger,
   clientIp,
   trustProxy = false,
+  trustedProxies,
   holdOpen = () => {},
   pingMs,
   auth,
   metrics,
+  corsOrigins,
+  loopbackOnly,
 }: AppOptions): Hono {
   const app = new Hono();
+  // A wrapper of fetch, not a middleware (see below on compose()); inside the metrics one, so
+  // that refusals are counted.
+  guardBrowsers(app, { corsOrigins, loopbackOnly });
   if (metrics) measureRequests(app, metrics);
 
   if (logger.debugEnabled) {
@@ -76,7 +89,7 @@ export function createApp({
 
   // Body size is checked where bodies are read (readJson), keeping the routes middleware-free:
   // with one handler per route Hono skips compose() altogether.
-  const requestIp = requestIpResolver({ clientIp, trustProxy });
+  const requestIp = requestIpResolver({ clientIp, trustProxy, trustedProxies });
   app.route("/", legacyRoutes(registry, { requestIp }));
   app.route("/v1", v1Routes(registry, { requestIp, watchers, holdOpen }));
   app.route("/v1/events", eventRoutes(registry, { watchers, holdOpen, pingMs }));

@@ -8,6 +8,7 @@
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { checkStoreSpec } from "../stores/open.ts";
+import { cidrProblem } from "./cidr.ts";
 import { BEARER_TOKEN_FORM, isBearerToken } from "./auth_tokens.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logger.ts";
 
@@ -20,10 +21,17 @@ export interface Config {
   timeout: number;
   /** Largest TTL a v1 registration may ask for, in seconds. @default 3600 */
   maxTtl: number;
-  /** `memory` or `sqlite:PATH`. @default "memory" */
+  /** `memory`, `sqlite:PATH` or `postgres://…` (`postgresql://…`). @default "memory" */
   store: string;
-  /** Take client IPs from `X-Forwarded-For`. @default false */
+  /** The socket peer is a proxy: take the client IP from the last `X-Forwarded-For` entry. @default false */
   trustProxy: boolean;
+  /**
+   * Proxies trusted to name the client, as addresses or CIDR ranges: the client IP is the
+   * rightmost `X-Forwarded-For` hop not among them. @default []
+   */
+  trustedProxies: string[];
+  /** Origins besides srsr's own whose pages may call it (CORS). @default [] */
+  corsOrigins: string[];
   /** @default "info" */
   logLevel: LogLevel;
   /** @default "text" */
@@ -63,6 +71,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = {
   maxTtl: 3600,
   store: "memory",
   trustProxy: false,
+  trustedProxies: [],
+  corsOrigins: [],
   logLevel: "info",
   logFormat: "text",
   tokenFile: undefined,
@@ -91,8 +101,20 @@ const OPTIONS = {
   },
   timeout: { type: "string", short: "t", variable: "SRSR_TIMEOUT", expected: SECONDS },
   "max-ttl": { type: "string", variable: "SRSR_MAX_TTL", expected: SECONDS },
-  store: { type: "string", variable: "SRSR_STORE", expected: "memory or sqlite:PATH" },
+  store: { type: "string", variable: "SRSR_STORE", expected: "memory, sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE" },
   "trust-proxy": { type: "boolean", variable: "SRSR_TRUST_PROXY", expected: "1, true, 0 or false" },
+  "trusted-proxy": {
+    type: "string",
+    variable: "SRSR_TRUSTED_PROXY",
+    expected: "IP addresses or CIDR ranges, comma-separated, such as 10.0.0.0/8,fd00::/8",
+    multiple: true,
+  },
+  "cors-origin": {
+    type: "string",
+    variable: "SRSR_CORS_ORIGIN",
+    expected: "origins, comma-separated, such as https://dash.example or http://localhost:3000 (scheme, host and port only)",
+    multiple: true,
+  },
   "log-level": { type: "string", variable: "SRSR_LOG_LEVEL", expected: LOG_LEVELS.join(", ") },
   "log-format": { type: "string", variable: "SRSR_LOG_FORMAT", expected: LOG_FORMATS.join(" or ") },
   "token-file": { type: "string", variable: "SRSR_TOKEN_FILE", expected: "the path of a file of tokens, one per line" },
@@ -116,9 +138,10 @@ type SettingName = { [Name in OptionName]: (typeof OPTIONS)[Name] extends { vari
 
 export const HELP = `srsr - the Really Simple Service Registry
 
-Usage: srsr [options]
+Usage: srsr [serve] [options]   serve the registry, with the options below
+       srsr COMMAND [args]      ask or change a running registry (commands below)
 
-Options:
+Options of serve:
   -p, --port <port>       port to listen on (default 4214; env SRSR_PORT)
       --host <host>       IP address or hostname to bind; 0.0.0.0 serves other
                           machines (default 127.0.0.1; env SRSR_HOST)
@@ -127,10 +150,20 @@ Options:
                           (default 30; env SRSR_TIMEOUT)
       --max-ttl <sec>     the largest TTL a registration may ask for
                           (default 3600; env SRSR_MAX_TTL)
-      --store <spec>      memory, or sqlite:PATH to keep registrations across
-                          restarts (default memory; env SRSR_STORE)
-      --trust-proxy       take client IPs from X-Forwarded-For
-                          (env SRSR_TRUST_PROXY=1, true, 0 or false)
+      --store <spec>      memory, sqlite:PATH to keep registrations across
+                          restarts, or postgres://USER:PASSWORD@HOST:PORT/DB for
+                          several nodes sharing one database
+                          (default memory; env SRSR_STORE)
+      --trust-proxy       the peer is a proxy: take client IPs from the last
+                          X-Forwarded-For entry (env SRSR_TRUST_PROXY=1, true, 0
+                          or false)
+      --trusted-proxy <cidr,...>
+                          proxies trusted to name the client: its IP is the
+                          rightmost X-Forwarded-For hop not among them; repeatable
+                          (env SRSR_TRUSTED_PROXY)
+      --cors-origin <origin,...>
+                          pages of these origins may call srsr too (others are
+                          refused); repeatable (env SRSR_CORS_ORIGIN)
       --log-level <lvl>   error, warn, info or debug
                           (default info; env SRSR_LOG_LEVEL)
       --log-format <fmt>  text, or json for one JSON object per line
@@ -194,6 +227,16 @@ export function parseFlags(args: readonly string[], env: Readonly<Record<string,
     const [present, absent] = tlsCert ? [tlsCert.source, "--tls-key"] : [tlsKey!.source, "--tls-cert"];
     throw new UsageError(`${present}: needs ${absent} too: HTTPS takes a certificate and its key`);
   }
+  /** A list setting: every item parsed, repeated flags and commas alike; empty items ignored. */
+  const readList = (name: SettingName, what: string, parse: (text: string) => string | undefined): string[] => {
+    const found = setting(name);
+    if (found === undefined) return [];
+    return found.text.split(",").map((item) => item.trim()).filter((item) => item !== "").map((item) => {
+      const value = parse(item);
+      if (value === undefined) throw new UsageError(`${found.source}: invalid ${what} "${item}": expected ${OPTIONS[name].expected}`);
+      return value;
+    });
+  };
   const switched = (name: "trust-proxy" | "open-reads") => given[name] === true || read(name, "value", parseBoolean, false);
 
   return {
@@ -205,6 +248,8 @@ export function parseFlags(args: readonly string[], env: Readonly<Record<string,
       maxTtl: read("max-ttl", "TTL", parseSeconds, DEFAULT_CONFIG.maxTtl),
       store: store?.text ?? DEFAULT_CONFIG.store,
       trustProxy: switched("trust-proxy"),
+      trustedProxies: readList("trusted-proxy", "address or range", (text) => (cidrProblem(text) ? undefined : text)),
+      corsOrigins: readList("cors-origin", "origin", parseOrigin),
       logLevel: read("log-level", "log level", parseLogLevel, DEFAULT_CONFIG.logLevel),
       logFormat: read("log-format", "log format", parseLogFormat, DEFAULT_CONFIG.logFormat),
       tokenFile: setting("token-file")?.text,
@@ -254,7 +299,9 @@ function readArgs(args: readonly string[]): Partial<Record<OptionName, string | 
     if (token.value === undefined || (!token.inlineValue && /^-[A-Za-z-]/.test(token.value))) {
       throw new UsageError(`--${name}: missing value: expected ${option.expected}`);
     }
-    given[name] = token.value;
+    // A repeatable option's values add up, as one comma-separated list.
+    const before = given[name];
+    given[name] = "multiple" in option && typeof before === "string" ? `${before},${token.value}` : token.value;
   }
   return given;
 }
@@ -297,6 +344,14 @@ function parseLogFormat(text: string): LogFormat | undefined {
 function parseCount(text: string): number | undefined {
   const count = /^\d{1,9}$/.test(text) ? Number(text) : 0;
   return count >= 1 && count <= 100_000_000 ? count : undefined;
+}
+
+/** An origin as a browser sends it in `Origin` (`https://dash.example`), or `undefined`. */
+function parseOrigin(text: string): string | undefined {
+  const url = URL.parse(text);
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) return undefined;
+  const bare = url.username === "" && url.password === "" && url.pathname === "/" && url.search === "" && url.hash === "";
+  return bare && !text.endsWith("?") && !text.endsWith("#") ? url.origin : undefined;
 }
 
 function parseOnOff(text: string): boolean | undefined {

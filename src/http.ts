@@ -28,6 +28,9 @@ export const BODY_TOO_LARGE = `body: must be at most ${MAX_BODY_BYTES} bytes`;
  */
 export const RUNTIME_BODY_CAP_BYTES = 1024 * 1024;
 
+/** The error of a body whose connection closed before it all arrived. */
+export const BODY_CUT_SHORT = "body: the connection closed before the whole body arrived";
+
 /** The error of a body whose bytes are not UTF-8, answered with 400. */
 export const BODY_NOT_UTF8 = "body: is not valid UTF-8 (a literal U+FFFD is refused too: send it as \\ufffd)";
 
@@ -45,7 +48,14 @@ export const BODY_NOT_UTF8 = "body: is not valid UTF-8 (a literal U+FFFD is refu
  * escape `\ufffd`, which no decoder produces.
  */
 async function readBody(c: Context): Promise<string> {
-  const text = await c.req.raw.text();
+  let text: string;
+  try {
+    text = await c.req.raw.text();
+  } catch (cause) {
+    // The client went away mid-body (Bun throws an error with no message, Deno a BadResource):
+    // its doing, not a server failure to log; no one reads this answer.
+    throw new HTTPException(400, { message: BODY_CUT_SHORT, cause });
+  }
   // UTF-8 takes 1 to 3 bytes per UTF-16 unit, so only a long text needs counting in bytes.
   if (text.length > MAX_BODY_BYTES / 3 && new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) {
     throw httpError(413, BODY_TOO_LARGE);

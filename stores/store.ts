@@ -201,7 +201,12 @@ export interface StoreOptions {
    * own (srsr 0.1): the server's `--timeout`. @default 30
    */
   defaultTtl?: number;
-  /** Milliseconds since the Unix epoch: the clock expiry is decided by. @default Date.now */
+  /**
+   * Milliseconds since the Unix epoch: the clock expiry is decided by. @default the backend's
+   * own: the memory and SQLite stores keep a lease clock (monotonic, and standing still while
+   * srsr was not running: stores/memory/lease_clock.ts); a store on a shared database reads the
+   * database's clock, which no node's pause stops.
+   */
   now?: () => number;
   /** For failures no request sees, and listeners that throw. @default no logging */
   logger?: StoreLogger;
@@ -212,6 +217,17 @@ export interface StoreOptions {
    * them, since watching a heartbeat's promise from outside would cost it one more promise.
    */
   heartbeatCounts?: HeartbeatCounts;
+  /**
+   * Counted into when a store that keeps its own clock notices srsr was not running and extends
+   * every lease by the gap (memory, SQLite, with no `now` given); other stores never count.
+   */
+  pauseCounts?: PauseCounts;
+}
+
+/** The pauses a store noticed: times srsr was not running, and their length in all. */
+export interface PauseCounts {
+  pauses: number;
+  pausedMs: number;
 }
 
 /** Heartbeats answered: those that renewed a live instance, and those that named none. */

@@ -61,11 +61,12 @@ describe("POST /register", () => {
     expect(await setup({ clientIp }).registerAndLookup({ name: "a", port: 80 })).toBe(expected);
   });
 
-  test("ignores X-Forwarded-For unless the proxy is trusted", async () => {
+  test("ignores X-Forwarded-For unless the proxy is trusted, and then takes the entry the proxy added", async () => {
+    // The proxy appended 10.0.0.1, where it was reached from; 203.0.113.9 is whatever the client sent.
     const headers = { "x-forwarded-for": "203.0.113.9, 10.0.0.1" };
     expect(await setup().registerAndLookup({ name: "a", port: 80 }, headers)).toBe("http://10.1.2.3:80");
     expect(await setup({ trustProxy: true }).registerAndLookup({ name: "a", port: 80 }, headers))
-      .toBe("http://203.0.113.9:80");
+      .toBe("http://10.0.0.1:80");
     expect(await setup({ trustProxy: true }).registerAndLookup({ name: "a", port: 80 }, { "x-forwarded-for": "unknown" }))
       .toBe("http://10.1.2.3:80");
     expect(await setup({ trustProxy: true }).registerAndLookup({ name: "a", port: 80 }, { "x-forwarded-for": "::1" }))

@@ -61,6 +61,8 @@ describe("GET /metrics", () => {
       "srsr_instances",
       "srsr_open_event_streams",
       "srsr_open_long_polls",
+      "srsr_paused_seconds_total",
+      "srsr_pauses_total",
       "srsr_process_cpu_seconds_total",
       "srsr_process_event_loop_lag_seconds",
       "srsr_process_heap_used_bytes",

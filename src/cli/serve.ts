@@ -9,6 +9,7 @@ import process from "node:process";
 import { openStore } from "../../stores/open.ts";
 import { joinHostPort } from "../address.ts";
 import { createApp } from "../app.ts";
+import { isLoopbackName } from "../middleware/browser_guard.ts";
 import { loadTokens } from "../auth_tokens.ts";
 import type { Config } from "../config.ts";
 import { RUNTIME_BODY_CAP_BYTES } from "../http.ts";
@@ -34,6 +35,7 @@ export async function serve(config: Config, runtime: Runtime): Promise<void> {
     logger,
     openSqlite: runtime.openSqlite,
     heartbeatCounts: metrics?.heartbeatCounts,
+    pauseCounts: metrics?.pauseCounts,
   });
   const registry = new Registry(metrics ? metrics.measureStore(store) : store, {
     defaultTtl: config.timeout,
@@ -50,6 +52,9 @@ export async function serve(config: Config, runtime: Runtime): Promise<void> {
     logger,
     clientIp: runtime.clientIp,
     trustProxy: config.trustProxy,
+    trustedProxies: config.trustedProxies,
+    corsOrigins: config.corsOrigins,
+    loopbackOnly: isLoopbackName(config.host),
     holdOpen: runtime.holdOpen,
     auth: tokens && { tokens, openReads: config.openReads },
     metrics,
@@ -57,7 +62,17 @@ export async function serve(config: Config, runtime: Runtime): Promise<void> {
 
   let listener;
   try {
-    listener = runtime.serve(app, { port: config.port, hostname: config.host, maxBodyBytes: RUNTIME_BODY_CAP_BYTES, tls });
+    listener = runtime.serve(app, {
+      port: config.port,
+      hostname: config.host,
+      maxBodyBytes: RUNTIME_BODY_CAP_BYTES,
+      tls,
+      onListenAgain: (error) => {
+        logger.error("stopped accepting connections; listening again (out of file descriptors? raise ulimit -n or LimitNOFILE)", {
+          error,
+        });
+      },
+    });
   } catch (error) {
     await store.close();
     throw error;

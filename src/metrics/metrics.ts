@@ -11,7 +11,7 @@
  */
 
 import { Counter, Gauge, Registry as PrometheusRegistry } from "prom-client";
-import type { ChangeType, HeartbeatCounts, Store } from "../../stores/store.ts";
+import type { ChangeType, HeartbeatCounts, PauseCounts, Store } from "../../stores/store.ts";
 import type { Registry } from "../registry.ts";
 import type { Watchers } from "../watch.ts";
 import { LabelledHistogram } from "./histogram.ts";
@@ -44,6 +44,8 @@ export class Metrics {
   readonly #storeErrors: Counter<"operation">;
   /** Heartbeats answered, counted by the store: pass it as `StoreOptions.heartbeatCounts`. */
   readonly heartbeatCounts: HeartbeatCounts = { renewed: 0, unknown: 0 };
+  /** Pauses noticed by a store that keeps its own clock: pass it as `StoreOptions.pauseCounts`. */
+  readonly pauseCounts: PauseCounts = { pauses: 0, pausedMs: 0 };
   readonly #changes: Record<ChangeType, Counter>;
   readonly #instances: Gauge;
   readonly #services: Gauge;
@@ -85,6 +87,25 @@ export class Metrics {
         this.reset();
         this.inc({ result: "renewed" }, heartbeats.renewed);
         this.inc({ result: "unknown" }, heartbeats.unknown);
+      },
+    });
+    const pauses = this.pauseCounts;
+    new Counter({
+      name: "srsr_pauses_total",
+      help: "Times srsr noticed it had not been running (stopped, paused, its event loop stalled) and extended every lease by the gap.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(pauses.pauses);
+      },
+    });
+    new Counter({
+      name: "srsr_paused_seconds_total",
+      help: "Seconds srsr was not running, as it noticed them: every lease was extended by as much.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(pauses.pausedMs / 1000);
       },
     });
     this.#changes = Object.fromEntries(

@@ -8,6 +8,7 @@
 
 import type { Context, Hono } from "hono";
 import type { OpenSqlite } from "../../stores/sqlite/connection.ts";
+import type { Fetch } from "../client/request.ts";
 
 export interface Listener {
   /** Stops accepting connections and lets in-flight requests finish. */
@@ -24,6 +25,12 @@ export interface ServeOptions {
    * by the composition root, which can name the file at fault. @default undefined (HTTP)
    */
   tls?: TlsPem;
+  /**
+   * Told, with the runtime's error, when the runtime stopped accepting connections by itself
+   * and srsr listens again (Deno does when the process runs out of file descriptors).
+   * @default nothing is told
+   */
+  onListenAgain?: (error: string) => void;
 }
 
 /** A PEM certificate, optionally followed by its chain, and the PEM private key matching it. */
@@ -48,11 +55,19 @@ export type GetClientIp = (c: Context) => string | undefined;
  */
 export type HoldOpen = (c: Context, seconds: number) => void;
 
+/**
+ * A fetch that trusts the PEM certificate(s) `ca`, for a registry whose certificate a private
+ * CA signed (`srsr lookup --ca-file`): Bun's fetch takes the CA per request, Deno's through an
+ * HTTP client.
+ */
+export type FetchTrustingCa = (ca: string) => Fetch;
+
 export interface Runtime {
   readonly name: "bun" | "deno";
   readonly serve: Serve;
   readonly clientIp: GetClientIp;
   readonly holdOpen: HoldOpen;
+  readonly fetchTrustingCa: FetchTrustingCa;
   /** Loaded on first use, so memory-only runs never load a SQLite driver. */
   readonly openSqlite: OpenSqlite;
 }

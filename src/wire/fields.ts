@@ -6,7 +6,7 @@
  */
 
 import { z } from "zod";
-import { WHITESPACE_OR_CONTROL } from "../address.ts";
+import { FORMAT_CHARACTER, NO_FORMAT_CHARACTERS, NO_WHITESPACE_OR_CONTROL, NOT_IN_NAMES } from "../address.ts";
 
 export const MAX_NAME_LENGTH = 253;
 export const MAX_ID_LENGTH = 128;
@@ -18,8 +18,13 @@ const requiredString = () =>
 
 export const serviceName = requiredString()
   .max(MAX_NAME_LENGTH, { error: `must be at most ${MAX_NAME_LENGTH} characters` })
-  .refine((name) => !WHITESPACE_OR_CONTROL.test(name), { error: "must not contain whitespace or control characters" })
-  .meta({ description: `1–${MAX_NAME_LENGTH} characters, no whitespace or control characters`, example: "billing" });
+  .refine((name) => !NOT_IN_NAMES.test(name), {
+    error: (issue) => (FORMAT_CHARACTER.test(String(issue.input)) ? NO_FORMAT_CHARACTERS : NO_WHITESPACE_OR_CONTROL),
+  })
+  .meta({
+    description: `1–${MAX_NAME_LENGTH} characters, no whitespace, control or format characters (Unicode Cf)`,
+    example: "billing",
+  });
 
 export const instanceId = requiredString()
   .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` })

@@ -31,6 +31,7 @@ import type {
 import { NEVER_CHANGED } from "../store.ts";
 import { ChangeLog } from "./change_log.ts";
 import { ExpiryQueue } from "./expiry_queue.ts";
+import { type LeaseClock, reportingLeaseClock } from "./lease_clock.ts";
 import {
   byRegistration,
   isLive,
@@ -69,6 +70,11 @@ export interface RestoredCatalog {
 export interface MemoryStoreOptions extends StoreOptions {
   /** Set by persistent backends; the memory store alone has none. */
   journal?: Journal;
+  /**
+   * The lease clock to start now and stop on close; `now` reads it unless given. @default one
+   * reporting to `logger` and `pauseCounts` when `now` is not given, else none
+   */
+  leaseClock?: LeaseClock;
   /** @default "memory" */
   description?: string;
 }
@@ -80,6 +86,7 @@ export class MemoryStore implements Store {
   readonly #queue = new ExpiryQueue<StoredInstance>();
   readonly #log: ChangeLog;
   readonly #now: () => number;
+  readonly #leaseClock: LeaseClock | undefined;
   readonly #journal: Journal | undefined;
   readonly #heartbeats: HeartbeatCounts;
   /** See {@link reapedIndex}. */
@@ -88,11 +95,22 @@ export class MemoryStore implements Store {
   #tail: Promise<unknown> = Promise.resolve();
 
   constructor(
-    { now = Date.now, logger, retention, journal, description = "memory", heartbeatCounts = { renewed: 0, unknown: 0 } }:
-      MemoryStoreOptions = {},
+    {
+      now,
+      logger,
+      retention,
+      journal,
+      description = "memory",
+      heartbeatCounts = { renewed: 0, unknown: 0 },
+      pauseCounts,
+      leaseClock = now === undefined ? reportingLeaseClock({ logger, pauseCounts }) : undefined,
+    }: MemoryStoreOptions = {},
   ) {
     this.description = description;
+    now ??= leaseClock!.now;
     this.#now = now;
+    this.#leaseClock = leaseClock;
+    leaseClock?.start();
     this.#journal = journal;
     this.#heartbeats = heartbeatCounts;
     this.#log = new ChangeLog({ now, logger, retention, onTrim: (index, instance) => this.#forget(index, instance) });
@@ -328,11 +346,64 @@ export class MemoryStore implements Store {
     return this.#log.subscribe(listener);
   }
 
+  // A cache: the PostgreSQL store keeps a MemoryStore in front of the database, fed from its
+  // change feed. Those changes come committed, with the database's indices, so they are applied
+  // rather than written, and the cache never expires anything itself (the database's reaper does).
+
+  /**
+   * Applies changes committed elsewhere, oldest first; those at or below the global index are
+   * skipped, so the same change may be offered twice. Listeners are told, as after a write.
+   */
+  apply(changes: readonly Change[]): void {
+    const applied: Change[] = [];
+    for (const change of changes) {
+      if (change.index <= this.#log.index || (applied.length > 0 && change.index <= applied.at(-1)!.index)) continue;
+      const { type, index } = change;
+      const current = this.#byId.get(change.instance.id);
+      let logged = change.instance;
+      if (type === "register") {
+        if (current) this.#remove(current, index);
+        const stored = new StoredInstance({ ...change.instance, meta: withoutEmpty(change.instance.meta) });
+        this.#insert(stored, index);
+        logged = stored.share();
+      } else if (type === "update" && current) {
+        const updated = new StoredInstance(current, Math.max(current.expiresAt, change.instance.expiresAt), withoutEmpty(change.instance.meta));
+        this.#replace(current, updated.share());
+        updated.entry!.index = index;
+        logged = updated;
+      } else if (current && (type === "deregister" || type === "expire")) {
+        this.#remove(current, index);
+      } else {
+        (this.#names.get(change.instance.name) ?? this.#entry(change.instance.name)).index = index;
+      }
+      applied.push({ index, type, instance: logged });
+    }
+    this.#log.append(applied);
+  }
+
+  /**
+   * A heartbeat answered elsewhere at `renewedAt`: the instance lives its TTL from then, unless
+   * it already lives longer. Not a change; unknown ids are ignored.
+   */
+  renew(id: string, renewedAt: number): void {
+    const stored = this.#byId.get(id);
+    const expiresAt = renewedAt + ttlMs(stored?.ttl ?? 0);
+    if (!stored || expiresAt <= stored.expiresAt) return;
+    if (stored.shared) this.#replace(stored, new StoredInstance(stored, expiresAt));
+    else stored.expiresAt = expiresAt;
+  }
+
+  /** How many instances are stored, in all and of `name` (what a register's admit is given). */
+  sizes(name: string): StoreSizes {
+    return { total: this.#byId.size, ofName: this.#names.get(name)?.instances.length ?? 0 };
+  }
+
   async ready(): Promise<void> {
     await this.#journal?.ready();
   }
 
   async close(): Promise<void> {
+    this.#leaseClock?.stop();
     await this.#tail;
     await this.#journal?.close();
     this.#byId.clear();

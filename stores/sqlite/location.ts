@@ -6,7 +6,7 @@
  * @module
  */
 
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync, truncateSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** The first 16 bytes of every SQLite database file. */
@@ -70,6 +70,23 @@ export function locationProblem(path: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Notes which of `path` and its `-wal` and `-journal` files exist, and whether `path` is
+ * empty; the returned function removes those that did not exist and empties `path` again if
+ * it was empty. A file with content is never touched: SQLite's rollback keeps it as it was.
+ */
+export function filesPutBack(path: string): () => void {
+  if (path === ":memory:") return () => {};
+  const companions = [`${path}-wal`, `${path}-journal`].filter((file) => !existsSync(file));
+  const size = existsSync(path) ? statSync(path).size : undefined;
+  if (size !== undefined && size > 0) return () => {};
+  return () => {
+    for (const file of companions) rmSync(file, { force: true });
+    if (size === undefined) rmSync(path, { force: true });
+    else truncateSync(path, 0);
+  };
+}
+
 /** SQLite's own error text, found through wrappers such as Drizzle's `DrizzleQueryError`. */
 function sqliteMessages(error: unknown): string {
   const messages: string[] = [];
@@ -109,6 +126,8 @@ export function openFailure(path: string, error: unknown): string {
     }
     return `cannot open ${where}: SQLite could not open the file (check the path and its permissions)`;
   }
-  const first = text.split("\n").find((line) => !line.startsWith("Failed query")) ?? text;
-  return `cannot open ${where}: ${first}`;
+  if (/database or disk is full|SQLITE_FULL|No space left on device/i.test(text)) {
+    return `cannot open ${where}: the disk is full (free some space or use another path); the file was left as it was`;
+  }
+  return `cannot open ${where}: ${sqliteReason(error)}`;
 }

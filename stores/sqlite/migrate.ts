@@ -52,11 +52,9 @@ export async function prepareDatabase(db: SqliteDatabase, { openedAt, defaultTtl
       );
     }
   }
-  await db.run(sql.raw("PRAGMA journal_mode = WAL"));
-  // NORMAL: a commit is in the WAL file (the OS has it) before it returns, which survives the
-  // process dying at any point; only an OS crash or power loss can lose the last commits.
-  // FULL would fsync every commit (~2.5 ms here), capping registrations at a few hundred a second.
-  await db.run(sql.raw("PRAGMA synchronous = NORMAL"));
+  // The schema and the grace period are written in one transaction, in the journal mode the
+  // file is in (WAL for every file srsr wrote): if the disk is full it rolls back, leaving the
+  // file as it was. Only then is a new file switched to WAL, which writes its header.
   await db.run(sql.raw("BEGIN IMMEDIATE"));
   try {
     for (const migration of MIGRATIONS.slice(version)) {
@@ -68,7 +66,25 @@ export async function prepareDatabase(db: SqliteDatabase, { openedAt, defaultTtl
       SET expires_at = max(expires_at, ${openedAt} + max(1, CAST(round(ttl * 1000) AS INTEGER)))`);
     await db.run(sql.raw("COMMIT"));
   } catch (error) {
-    await Promise.resolve(db.run(sql.raw("ROLLBACK"))).catch(() => {});
+    await rollBack(db);
     throw error;
+  }
+  await db.run(sql.raw("PRAGMA journal_mode = WAL"));
+  // NORMAL: a commit is in the WAL file (the OS has it) before it returns, which survives the
+  // process dying at any point; only an OS crash or power loss can lose the last commits.
+  // FULL would fsync every commit (~2.5 ms here), capping registrations at a few hundred a second.
+  await db.run(sql.raw("PRAGMA synchronous = NORMAL"));
+}
+
+/**
+ * Rolls back the open transaction, if SQLite has not already (it does itself after a full
+ * disk): the error that made it roll back is the one to report, never this one's. Bun's
+ * driver throws synchronously, Deno's rejects.
+ */
+export async function rollBack(db: SqliteDatabase): Promise<void> {
+  try {
+    await db.run(sql.raw("ROLLBACK"));
+  } catch {
+    // No transaction was open any more.
   }
 }

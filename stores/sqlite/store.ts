@@ -20,12 +20,13 @@
 import { sql } from "drizzle-orm";
 import { statSync } from "node:fs";
 import { StoreSpecError, StoreUnavailableError } from "../errors.ts";
+import { type LeaseClock, reportingLeaseClock } from "../memory/lease_clock.ts";
 import { type Journal, MemoryStore } from "../memory/store.ts";
 import type { Change, ChangeType, Instance, StoreLogger, StoreOptions } from "../store.ts";
 import { NEVER_CHANGED } from "../store.ts";
 import type { OpenSqlite, SqliteConnection } from "./connection.ts";
-import { locationProblem, openFailure, sqliteReason } from "./location.ts";
-import { prepareDatabase } from "./migrate.ts";
+import { filesPutBack, locationProblem, openFailure, sqliteReason } from "./location.ts";
+import { prepareDatabase, rollBack } from "./migrate.ts";
 import { changes as changesTable, instances } from "./schema.ts";
 
 export interface SqliteStoreOptions extends StoreOptions {
@@ -33,6 +34,8 @@ export interface SqliteStoreOptions extends StoreOptions {
   openSqlite: OpenSqlite;
   /** Milliseconds from a write to trimming the history behind it. @default 1000 */
   trimDelayMs?: number;
+  /** As the memory store's: see MemoryStoreOptions.leaseClock. */
+  leaseClock?: LeaseClock;
 }
 
 type InstanceRow = typeof instances.$inferSelect;
@@ -71,21 +74,29 @@ const changeOf = (row: ChangeRow) => ({
  * left as it was.
  */
 export async function openSqliteStore(path: string, options: SqliteStoreOptions): Promise<MemoryStore> {
-  const { defaultTtl = 30, now = Date.now, openSqlite } = options;
+  const { defaultTtl = 30, openSqlite } = options;
+  // Made before the file is prepared, as the grace period is stamped by it; started by the
+  // catalog once the file is loaded.
+  const leaseClock = options.leaseClock ?? (options.now === undefined ? reportingLeaseClock(options) : undefined);
+  const now = options.now ?? leaseClock!.now;
   const problem = locationProblem(path);
   if (problem) throw new StoreSpecError(problem);
+  // A start that fails must leave the location as it found it: a file SQLite created, or wrote
+  // a header into, goes back to what it was (nothing, or empty).
+  const putBack = filesPutBack(path);
   let connection: SqliteConnection;
   try {
     connection = await openSqlite(path);
   } catch (error) {
+    putBack();
     throw new StoreSpecError(openFailure(path, error));
   }
   try {
     await prepareDatabase(connection.db, { openedAt: now(), defaultTtl, path });
     const rows = await connection.db.select().from(instances);
     const history = await connection.db.select().from(changesTable).orderBy(changesTable.idx);
-    const journal = new SqliteJournal(path, connection, options);
-    const store = new MemoryStore({ ...options, journal, description: `sqlite:${path}` });
+    const journal = new SqliteJournal(path, connection, { ...options, now });
+    const store = new MemoryStore({ ...options, now, leaseClock, journal, description: `sqlite:${path}` });
     journal.historyStart = () => store.oldestRetainedIndex;
     store.restore({
       instances: rows.map((row) => instanceOf(row, defaultTtl)),
@@ -95,6 +106,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions)
     return store;
   } catch (error) {
     connection.close();
+    putBack();
     throw error instanceof StoreSpecError ? error : new StoreSpecError(openFailure(path, error));
   }
 }
@@ -274,7 +286,7 @@ class SqliteJournal implements Journal {
         await body();
         await db.run(sql.raw("COMMIT"));
       } catch (error) {
-        await Promise.resolve(db.run(sql.raw("ROLLBACK"))).catch(() => {});
+        await rollBack(db);
         throw error;
       }
     });

@@ -3,6 +3,7 @@
 import type { Context } from "hono";
 import { getBunServer } from "hono/bun";
 import type { GetClientIp, HoldOpen } from "../types.ts";
+import { originalRequests } from "./serve.ts";
 
 interface BunServer {
   requestIP(request: Request): { address: string } | null;
@@ -12,6 +13,8 @@ interface BunServer {
 // c.env is the server for requests Bun.serve hands in; in-process requests (app.request) have none.
 const serverOf = (c: Context) => (c.env ? getBunServer<BunServer>(c) : undefined);
 
-export const clientIp: GetClientIp = (c) => serverOf(c)?.requestIP(c.req.raw)?.address;
+const bunRequest = (c: Context) => originalRequests.get(c.req.raw) ?? c.req.raw;
 
-export const holdOpen: HoldOpen = (c, seconds) => serverOf(c)?.timeout(c.req.raw, seconds);
+export const clientIp: GetClientIp = (c) => serverOf(c)?.requestIP(bunRequest(c))?.address;
+
+export const holdOpen: HoldOpen = (c, seconds) => serverOf(c)?.timeout(bunRequest(c), seconds);

@@ -1,9 +1,24 @@
 /** Serving on Bun: `Bun.serve`, with the app's fetch as the handler. @module */
 
+import { joinHostPort } from "../../address.ts";
 import { listenError } from "../listen_error.ts";
 import type { Serve } from "../types.ts";
 
+/**
+ * The request Bun handed in, for each one rebuilt with an absolute URL: the server's
+ * `requestIP` and `timeout` know only Bun's own.
+ */
+export const originalRequests = new WeakMap<Request, Request>();
+
 export const serve: Serve = (app, options) => {
+  // An HTTP/1.0 request without `Host` comes with a bare path as its URL ("/lookup"), which
+  // Hono cannot route (it was a 404): such a request is given srsr's own address, as Deno does.
+  const base = `${options.tls ? "https" : "http"}://${joinHostPort(options.hostname, options.port)}`;
+  const absolute = (request: Request) => {
+    const rebuilt = new Request(base + request.url, request);
+    originalRequests.set(rebuilt, request);
+    return rebuilt;
+  };
   try {
     // Bun 1.4 with `development: false` shares a busy port unless told not to, and two
     // registries answering on one port would each hold half the registrations.
@@ -14,7 +29,7 @@ export const serve: Serve = (app, options) => {
       development: false,
       reusePort: false,
       tls: options.tls,
-      fetch: app.fetch,
+      fetch: (request, server) => app.fetch(request.url.charCodeAt(0) === 47 ? absolute(request) : request, server),
     });
     return { stop: () => server.stop() };
   } catch (error) {
