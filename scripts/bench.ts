@@ -27,6 +27,7 @@ import { type ExpiryResult, type Settings, renderReport, type ScaleRow, type Sec
 import { writeReport } from "./bench/report.ts";
 import { seed } from "./bench/seed.ts";
 import { BUN, ceilingCommand, ROOT, type RunningServer, srsrCommand, startServer } from "./bench/servers.ts";
+import { postgresBench } from "./bench/postgres.ts";
 import { watch } from "./bench/watch.ts";
 import { runWrk, type WrkResult } from "./bench/wrk.ts";
 
@@ -259,6 +260,17 @@ async function main(): Promise<void> {
   if (runs("expiry")) sections.expiry = await expiry();
   if (runs("watch")) {
     sections.watch = await watch({ serverCpus: SERVER_CPUS, loadCpus: LOAD_CPUS, command: srsrCommand(...SRSR_FLAGS), log });
+  }
+  if (runs("postgres")) {
+    sections.postgres = await postgresBench({
+      serverCpus: SERVER_CPUS,
+      loadCpus: LOAD_CPUS,
+      durationSeconds: settings.durationSeconds,
+      flags: SRSR_FLAGS,
+      namesFile,
+      lines,
+      log,
+    });
   }
   sections.machine.loadAfter = loadavg().map((load) => load.toFixed(2)).join(" ");
   sections.elapsedSeconds = (performance.now() - started) / 1000;

@@ -4,9 +4,13 @@
  * one total across all of them: `total: N passed, N failed` (`, N skipped` when any were).
  * Every suite runs even when an earlier one failed, so the total says everything at once.
  *
- * Usage: bun scripts/test.ts [--emulate linux-arm64]   (`npm test -- --emulate linux-arm64`)
+ * Usage: bun scripts/test.ts [--emulate linux-arm64] [--postgres]   (`npm test -- --postgres`)
  * `--emulate linux-arm64` adds the linux-arm64 binary's tests, run under qemu-user
  * (test/binary.test.ts), as CI does; without qemu they fail saying what to install.
+ * `--postgres` starts a throwaway PostgreSQL server (scripts/lib/postgres.ts) for the
+ * PostgreSQL store's tests, as CI does, and stops it at the end; they find it through
+ * SRSR_TEST_POSTGRES (its URL) and SRSR_TEST_POSTGRES_DATA (its data folder, for the restart
+ * test). Without either flag or variable those tests are skipped, and a "not run" line says so.
  * Exit codes: 0 every suite passed, 1 a suite failed (or its counts could not be read), 2 bad usage.
  *
  * @module
@@ -14,6 +18,7 @@
 
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { POSTGRES_INSTALL, startThrowawayPostgres, type ThrowawayPostgres } from "./lib/postgres.ts";
 
 export interface Counts {
   passed: number;
@@ -34,8 +39,9 @@ export interface Suite {
 /** Targets whose binary runs here under emulation (test/binary.test.ts knows how). */
 const EMULATED_TARGETS = ["linux-arm64"];
 
-const USAGE = `usage: bun scripts/test.ts [--emulate TARGET]
---emulate ${EMULATED_TARGETS.join("|")}: also run that binary's tests under qemu-user (as CI does)`;
+const USAGE = `usage: bun scripts/test.ts [--emulate TARGET] [--postgres]
+--emulate ${EMULATED_TARGETS.join("|")}: also run that binary's tests under qemu-user (as CI does)
+--postgres: start a throwaway PostgreSQL server for the PostgreSQL store's tests (as CI does)`;
 
 const number = (output: string, pattern: RegExp) => Number(pattern.exec(output)?.[1] ?? 0);
 /** The last match's number: a summary comes after any test output that might look like one. */
@@ -136,13 +142,18 @@ const describeCounts = ({ passed, failed, skipped }: Counts) =>
 
 async function main(args: string[]): Promise<number> {
   let emulate: string[];
+  let postgres: boolean;
   try {
-    const { values } = parseArgs({ args, options: { emulate: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } } });
+    const { values } = parseArgs({
+      args,
+      options: { emulate: { type: "string", multiple: true }, postgres: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    });
     if (values.help) {
       console.log(USAGE);
       return 0;
     }
     emulate = values.emulate ?? [];
+    postgres = values.postgres ?? false;
     const unknown = emulate.find((target) => !EMULATED_TARGETS.includes(target));
     if (unknown) throw new Error(`--emulate: "${unknown}" cannot run here; expected ${EMULATED_TARGETS.join(" or ")}`);
   } catch (error) {
@@ -152,7 +163,37 @@ async function main(args: string[]): Promise<number> {
 
   const notEmulated = EMULATED_TARGETS.filter((target) => !emulate.includes(target));
   const notes = notEmulated.map((target) => `not run: the ${target} binary under qemu (npm test -- --emulate ${target}; CI runs it)`);
-  return await runSuites(suites(emulate), { notes });
+  let server: ThrowawayPostgres | undefined;
+  if (postgres) {
+    try {
+      server = await startThrowawayPostgres();
+    } catch (error) {
+      console.error(`test: --postgres: ${(error as Error).message.split("\n")[0]}`);
+      return 1;
+    }
+    console.log(`PostgreSQL for the tests: ${server.url} (data in ${server.dataDir}; stopped at the end)`);
+    const stopped = server;
+    process.once("SIGINT", () => void stopped.stop().then(() => process.exit(130)));
+    process.env.SRSR_TEST_POSTGRES = server.url;
+    process.env.SRSR_TEST_POSTGRES_DATA = server.dataDir;
+  }
+  notes.push(...postgresNotes(process.env));
+  try {
+    return await runSuites(suites(emulate), { notes });
+  } finally {
+    await server?.stop();
+  }
+}
+
+/** What of the PostgreSQL tests the environment leaves out, as "not run" lines. */
+export function postgresNotes(env: Record<string, string | undefined>): string[] {
+  if (!env.SRSR_TEST_POSTGRES) {
+    return [`not run: the PostgreSQL store's tests, skipped (npm test -- --postgres starts a throwaway server: needs ${POSTGRES_INSTALL}; or set SRSR_TEST_POSTGRES=postgres://…; CI runs them)`];
+  }
+  if (!env.SRSR_TEST_POSTGRES_DATA) {
+    return ["not run: the PostgreSQL restart test, skipped (it restarts the server with pg_ctl: set SRSR_TEST_POSTGRES_DATA to its data folder)"];
+  }
+  return [];
 }
 
 /**

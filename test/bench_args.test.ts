@@ -70,7 +70,7 @@ describe("parseBenchArgs()", () => {
     [["--duration", "1.5"], '--duration: expected a positive integer, got "1.5"'],
     [["--duration", " "], '--duration: expected a positive integer, got " "'],
     [["--rounds", "x"], '--rounds: expected a positive integer, got "x"'],
-    [["--only", "nope"], '--only: unknown part "nope": expected a comma-separated list of throughput, scale, startup, expiry, watch'],
+    [["--only", "nope"], '--only: unknown part "nope": expected a comma-separated list of throughput, scale, startup, expiry, watch, postgres'],
     [["--only", "scale,"], '--only: unknown part "": expected'],
     [["--out="], "--out: expected a file path, got an empty string"],
     [["--baseline="], "--baseline: expected a git ref, got an empty string"],

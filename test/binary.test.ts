@@ -16,7 +16,9 @@ import { join } from "node:path";
 import { binaryFormatOf } from "../scripts/binary_format.ts";
 import { fileNameOf, TARGETS } from "../scripts/build.ts";
 import { hostTarget, VERSION } from "../src/version.ts";
+import { freshDatabase, TEST_POSTGRES } from "./postgres_suites.ts";
 import { eventually } from "./support/eventually.ts";
+import { twoNodeScenario } from "./support/postgres_nodes.ts";
 import { BUN, ROOT, type RunningServer, runToExit, startServer } from "./support/server.ts";
 import { expectWireRoundTrip } from "./support/wire_protocol.ts";
 
@@ -181,6 +183,18 @@ function testBinary(target: string, run: HowToRun): void {
       expect(files).toContain("reg.db");
       expect(files.filter((file) => !file.startsWith("reg.db"))).toEqual([fileName]);
       expect(await second.stop()).toBe(0);
+    },
+    run.testTimeoutMs,
+  );
+
+  // postgres.js inside the compiled binary: sockets, LISTEN, migrations embedded.
+  test.skipIf(TEST_POSTGRES === undefined || run !== NATIVE)(
+    "two binaries serve one PostgreSQL database: the two-node scenario (needs SRSR_TEST_POSTGRES)",
+    async () => {
+      const url = await freshDatabase("srsr_nodes_binary");
+      const storeArgs = ["--store", url, "-t", "1", "--log-level", "warn"];
+      const [a, b] = await Promise.all([start(storeArgs), start(storeArgs)]);
+      await twoNodeScenario(a, b, url);
     },
     run.testTimeoutMs,
   );

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_BASELINE } from "./baseline.ts";
 import type { Settings } from "./sections.ts";
 
-export const PARTS = ["throughput", "scale", "startup", "expiry", "watch"] as const;
+export const PARTS = ["throughput", "scale", "startup", "expiry", "watch", "postgres"] as const;
 
 const FULL = { durationSeconds: 5, rounds: 3, scaleSizes: [1_000, 10_000, 100_000, 1_000_000] };
 const QUICK = { durationSeconds: 2, rounds: 1, scaleSizes: [1_000, 10_000, 100_000] };
@@ -18,8 +18,9 @@ const QUICK = { durationSeconds: 2, rounds: 1, scaleSizes: [1_000, 10_000, 100_0
 export const USAGE = `Usage: npm run bench -- [options]      (or: bun scripts/bench.ts [options])
 
 Measures srsr under wrk against a bare Bun.serve handler (the ceiling) and an older srsr, then
-its memory and lookup latency from 1k to 1M instances, start-up, a 100k-instance expiry and
-11,000 watchers. Needs wrk and taskset (Linux, 2 or more CPUs); a full run takes about 5 minutes.
+its memory and lookup latency from 1k to 1M instances, start-up, a 100k-instance expiry,
+11,000 watchers, and nodes sharing a throwaway PostgreSQL server. Needs wrk and taskset (Linux,
+2 or more CPUs) and PostgreSQL's server programs; a full run takes about 6 minutes.
 
 Options:
   --only PARTS      run only these, comma-separated: ${PARTS.join(", ")}

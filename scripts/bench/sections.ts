@@ -8,6 +8,7 @@
 import { type Baseline, baselineSection } from "./baseline.ts";
 import { metricsSection } from "./metrics.ts";
 import { ms, ratio, rps, summarize, table, verdict } from "./report.ts";
+import { type PostgresResult, postgresSection } from "./postgres.ts";
 import { type WatchResult, watchSection } from "./watch.ts";
 import type { WrkResult } from "./wrk.ts";
 
@@ -66,6 +67,7 @@ export interface Sections {
   startup: StartupRow[];
   expiry?: ExpiryResult;
   watch?: WatchResult;
+  postgres?: PostgresResult;
   elapsedSeconds: number;
 }
 
@@ -232,5 +234,6 @@ export function renderReport(sections: Sections): string {
     startupSection(sections),
     expirySection(sections),
     watchSection(sections.watch),
+    postgresSection(sections.postgres),
   ].filter((part) => part !== "").join("\n\n");
 }
