@@ -3,6 +3,11 @@
  * restarts and network trouble, deregisters on close, and looks services up. It uses only
  * `fetch` and timers, so it runs on Bun, Deno and Node 18 or later.
  *
+ * Two clients: {@link ServiceRegistryClient} speaks the original protocol (register,
+ * heartbeat, lookup), which every srsr and the original registry answer; {@link RegistryClient}
+ * speaks the v1 API as resources (`instances`, `registration`, `events`): metadata, TTLs,
+ * long-polls and Server-Sent Events. The `srsr` command line's subcommands are built on it.
+ *
  * The background work never throws: a heartbeat answered `{"success": false}` (the registry
  * forgot the id) re-registers at once; a network error or a non-2xx answer is passed to
  * `onError` and retried with capped exponential backoff and jitter, re-registering when the
@@ -36,6 +41,14 @@ import type {
 export type { Backoff } from "./client/backoff.ts";
 export type { RetryInfo, ServiceRegistryClientOptions } from "./client/options.ts";
 export { type Fetch, RegistryError } from "./client/request.ts";
+// The v1 client, as resources: instances, registration, events.
+export { RegistryClient, type RegistryClientOptions } from "./client/registry_client.ts";
+export type { Instances, ListOptions, MetaFilter, PickOptions } from "./client/instances.ts";
+export type { RegisterOptions, Registration } from "./client/registration.ts";
+export type { KeepAlive, KeepAliveOptions } from "./client/keep_alive.ts";
+export type { Events, RegistryEvent, WatchOptions } from "./client/events.ts";
+export type { WaitForOptions, WaitForResult } from "./client/wait_for.ts";
+export type { InstanceListResponse, ServiceListResponse, WireInstance } from "./wire/v1.ts";
 
 /**
  * One service's registration with an srsr registry, plus lookups.

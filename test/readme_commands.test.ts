@@ -31,6 +31,11 @@ type Kind = "server" | "http" | "longpoll" | "stream" | "client" | "skip";
 /** The first rule whose pattern matches a command decides; a named group `runs` is what is run. */
 const RULES: { pattern: RegExp; kind: Kind; why: string }[] = [
   { pattern: /^npm install && (?<runs>npm start)$/, kind: "server", why: "npm install has been run: the tests run in an installed checkout" },
+  {
+    pattern: /^npm start -- --store postgres:\/\//,
+    kind: "skip",
+    why: "needs the PostgreSQL server the example names; test/postgres_nodes.test.ts runs nodes on a throwaway one (npm test -- --postgres)",
+  },
   { pattern: /^npm start( -- .+)?$/, kind: "server", why: "srsr on Bun, from npm's node_modules/.bin" },
   { pattern: /^npm run start:deno( -- .+)?$/, kind: "server", why: "srsr on Deno, from npm's node_modules/.bin" },
   { pattern: /^curl -s '?localhost:4214\/v1\/services\/[^?']+\?index=\d+&wait=/, kind: "longpoll", why: "a long-poll" },
@@ -63,6 +68,12 @@ const RULES: { pattern: RegExp; kind: Kind; why: string }[] = [
     why: "needs pip, a virtual environment on Debian and Ubuntu (PEP 668) and setuptools from PyPI: no network here; npm test runs the client from clients/python",
   },
   { pattern: /^python3 -m unittest -v$/, kind: "skip", why: "npm test runs it (npm run test:python, in clients/python)" },
+  {
+    pattern: /^srsr (register|wait-for|list|lookup|watch) /,
+    kind: "skip",
+    why: "the subcommands of the binary, installed as srsr: test/cli_e2e.test.ts and test/cli_register_e2e.test.ts run each against a real srsr, " +
+      "from source and as the binary, and test/readme_cli.test.ts checks every srsr command line the README shows is one srsr accepts",
+  },
 ];
 
 const commands: ShellCommand[] = READMES.flatMap((file) => shellCommands(readFileSync(join(ROOT, file), "utf8"), file));

@@ -48,7 +48,8 @@ export async function readTlsFiles(paths: { cert: string; key: string }): Promis
   return { cert, key };
 }
 
-async function readPem(flag: string, path: string): Promise<string> {
+/** The text of the PEM file `path` given to `flag`; a {@link TlsFileError} naming both when it cannot be read. */
+export async function readPem(flag: string, path: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (error) {

@@ -119,13 +119,15 @@ export function resolveOptions({
   };
 }
 
-function checkDelay(option: string, value: number): void {
+/** Throws a `TypeError` naming `option` unless `value` is milliseconds a timer can wait. */
+export function checkDelay(option: string, value: number): void {
   if (typeof value !== "number" || !(value > 0 && value <= MAX_DELAY)) {
     throw new TypeError(`${option}: must be milliseconds greater than 0 and at most ${MAX_DELAY}, got ${value}`);
   }
 }
 
-function baseUrl(server: string | URL): URL {
+/** The registry's base URL, ending in `/` so relative paths keep a prefix; a `TypeError` naming `server` when it is not http(s). */
+export function baseUrl(server: string | URL): URL {
   let url: URL;
   try {
     url = new URL(server);

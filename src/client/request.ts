@@ -99,6 +99,56 @@ export async function postJson(
   return decoded as Record<string, unknown>;
 }
 
+/** An HTTP method the v1 API answers. */
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** A 2xx answer of {@link sendJson}: its status, headers, and its body decoded (`undefined` when empty). */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/**
+ * Sends one v1 call (build -> send -> require OK -> decode): `body`, when given, as JSON.
+ * Resolves with the 2xx answer, or `undefined` for a 404 when `notFound` is `"value"` (a
+ * missing instance is an answer, not a failure). Any other non-2xx answer, a network failure,
+ * a timeout or a body that is not JSON rejects with a {@link RegistryError}.
+ */
+export async function sendJson(
+  method: Method,
+  url: URL,
+  { body, headers = {}, notFound = "error" }: { body?: unknown; headers?: Record<string, string>; notFound?: "value" | "error" },
+  { fetch, signal, timeout }: RequestOptions,
+): Promise<Answer | undefined> {
+  const what = `${method} ${url.href}`;
+  const deadline = withTimeout(signal, timeout);
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: { accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: deadline.signal,
+    });
+    text = await response.text();
+  } catch (error) {
+    throw new RegistryError(`${what}: ${failureReason(error, deadline.timedOut(), signal, timeout)}`, { cause: error });
+  } finally {
+    deadline.clear();
+  }
+  const { status } = response;
+  if (status === 404 && notFound === "value") return undefined;
+  if (!response.ok) throw new RegistryError(`${what}: ${status} ${response.statusText}: ${quote(text)}`, { status, body: text });
+  if (text === "") return { status, headers: response.headers, body: undefined };
+  try {
+    return { status, headers: response.headers, body: JSON.parse(text) };
+  } catch {
+    throw new RegistryError(`${what}: ${status} answer is not JSON: ${quote(text)}`, { status, body: text });
+  }
+}
+
 /** A {@link RegistryError} for when an answer lacks what the wire API promises. */
 export function unexpectedAnswer(url: string, answer: Record<string, unknown>, problem: string): RegistryError {
   const body = JSON.stringify(answer);
@@ -107,7 +157,7 @@ export function unexpectedAnswer(url: string, answer: Record<string, unknown>, p
 
 // AbortSignal.any and AbortSignal.timeout are missing from older Node 18 releases, and a
 // combined signal lets the error say whether we timed out or were stopped.
-function withTimeout(signal: AbortSignal, timeout: number) {
+export function withTimeout(signal: AbortSignal, timeout: number) {
   const controller = new AbortController();
   let timedOut = false;
   const abort = () => controller.abort(signal.reason);
@@ -127,7 +177,7 @@ function withTimeout(signal: AbortSignal, timeout: number) {
   };
 }
 
-function failureReason(error: unknown, timedOut: boolean, stop: AbortSignal, timeout: number): string {
+export function failureReason(error: unknown, timedOut: boolean, stop: AbortSignal, timeout: number): string {
   if (timedOut) return `no answer within ${timeout} ms`;
   if (stop.aborted) return "stopped because the client was closed";
   const { message, cause } = error as { message?: string; cause?: { message?: string; code?: string } };
@@ -136,6 +186,6 @@ function failureReason(error: unknown, timedOut: boolean, stop: AbortSignal, tim
   return detail && !message?.includes(detail) ? `${message}: ${detail}` : message ?? String(error);
 }
 
-function quote(text: string): string {
+export function quote(text: string): string {
   return text.length > QUOTED_BODY_LENGTH ? `${text.slice(0, QUOTED_BODY_LENGTH)}...` : text;
 }
