@@ -21,6 +21,8 @@ import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { legacyRoutes } from "./routes/legacy.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { statusRoutes } from "./routes/status.ts";
+import { uiRoutes } from "./routes/ui.ts";
 import { v1Routes } from "./routes/v1.ts";
 import type { GetClientIp, HoldOpen } from "./runtime/types.ts";
 import { Watchers } from "./watch.ts";
@@ -98,7 +100,9 @@ export function createApp({
     document ??= JSON.stringify(openApiDocument());
     return c.body(document, 200, { "content-type": "application/json" });
   });
+  app.route("/v1/status", statusRoutes(registry));
   app.route("/", healthRoutes(registry));
+  app.route("/", uiRoutes());
   if (metrics) app.route("/", metricsRoutes(metrics));
 
   // For a 405 naming the allowed methods, rather than a 404, when a known path is called with

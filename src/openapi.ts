@@ -12,6 +12,7 @@ import { errorResponse } from "./wire/errors.ts";
 import * as health from "./wire/health.ts";
 import { instanceId, serviceName } from "./wire/fields.ts";
 import * as legacy from "./wire/legacy.ts";
+import { statusResponse } from "./wire/status.ts";
 import * as v1 from "./wire/v1.ts";
 
 type Schema = z.ZodType;
@@ -24,6 +25,8 @@ interface Answer {
   eventStream?: boolean;
   /** `text/plain` (the Prometheus text format) instead of JSON. */
   plainText?: boolean;
+  /** Text of these media types (the dashboard's page and assets) instead of JSON. */
+  media?: string[];
   headers?: Record<string, string>;
 }
 
@@ -31,7 +34,7 @@ interface Operation {
   method: "get" | "post" | "put" | "patch" | "delete";
   /** OpenAPI's form: `/v1/services/{name}`. */
   path: string;
-  tag: "v1" | "legacy" | "events" | "operations";
+  tag: "v1" | "legacy" | "events" | "operations" | "dashboard";
   summary: string;
   description?: string;
   pathParameters?: Record<string, Schema>;
@@ -160,6 +163,29 @@ const operations: Operation[] = [
     method: "get", path: "/metrics", tag: "operations", summary: "Prometheus metrics (not served with --metrics off)",
     answers: { 200: { description: "The Prometheus text format, version 0.0.4", plainText: true } },
   },
+  {
+    method: "get", path: "/v1/status", tag: "operations", summary: "The server's facts and the catalog's totals",
+    answers: { 200: { description: "Version, store, default TTL, uptime, totals", schema: statusResponse } },
+  },
+  {
+    method: "get", path: "/", tag: "dashboard", summary: "Redirects to the dashboard",
+    answers: { 302: { description: "To /ui", headers: { Location: "/ui" } } },
+  },
+  {
+    method: "get", path: "/ui", tag: "dashboard", summary: "The dashboard: every service, live",
+    answers: { 200: { description: "The page (no token needed: it reads the API with the tab's)", media: ["text/html"] } },
+  },
+  {
+    method: "get", path: "/ui/services/{name}", tag: "dashboard", summary: "The dashboard: one service's instances, live",
+    pathParameters: { name: serviceName },
+    answers: { 200: { description: "The page", media: ["text/html"] }, 400: BAD_REQUEST },
+  },
+  {
+    method: "get", path: "/ui/assets/{file}", tag: "dashboard", summary: "The dashboard's script and stylesheet",
+    description: "Named by content hash (the page links the current ones), so cached for good; gzip when accepted.",
+    pathParameters: { file: z.string() },
+    answers: { 200: { description: "The asset", media: ["text/javascript", "text/css"] }, 404: problem("No such asset") },
+  },
 ];
 
 function jsonSchema(schema: Schema, io: "input" | "output"): JsonObject {
@@ -197,6 +223,8 @@ function operationObject(operation: Operation): JsonObject {
       ? { "text/event-stream": { schema: { type: "string" } } }
       : answer.plainText
       ? { "text/plain": { schema: { type: "string" } } }
+      : answer.media
+      ? Object.fromEntries(answer.media.map((type) => [type, { schema: { type: "string" } }]))
       : answer.schema
       ? { "application/json": { schema: jsonSchema(answer.schema, "output") } }
       : undefined;
@@ -231,7 +259,8 @@ export function openApiDocument(): JsonObject {
       { name: "v1", description: "Services and instances as JSON resources, with long-polls" },
       { name: "events", description: "Changes as Server-Sent Events" },
       { name: "legacy", description: "The original srsr protocol, byte for byte" },
-      { name: "operations", description: "Health, readiness and Prometheus metrics, for operators and orchestrators" },
+      { name: "operations", description: "Health, readiness, status and Prometheus metrics, for operators and orchestrators" },
+      { name: "dashboard", description: "The live web dashboard srsr serves itself (open: its pages read the API with the tab's token)" },
     ],
     paths,
   };

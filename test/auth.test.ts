@@ -35,6 +35,11 @@ const ACCESS: Readonly<Record<string, Access>> = {
   "GET /metrics": "read",
   "GET /healthz": "open",
   "GET /readyz": "open",
+  "GET /v1/status": "read",
+  "GET /": "open",
+  "GET /ui": "open",
+  "GET /ui/services/:name": "open",
+  "GET /ui/assets/:file": "open",
 };
 
 function setup({ openReads = false } = {}) {

@@ -37,7 +37,7 @@ async function fakePath(name: string, { uid, aptLog }: { uid: number; aptLog?: s
 
 const run = (path: string) => runToExit([BASH, SCRIPT], { env: { PATH: path } });
 
-describe(".ci/prerequisites with go, python3, xz, openssl and qemu missing (and PostgreSQL where it is not installed)", () => {
+describe(".ci/prerequisites with go, python3, xz, openssl and qemu missing (and PostgreSQL and Chromium where they are not installed)", () => {
   test("when not root: one line naming the packages and the command to install them, exit 1", async () => {
     const { code, stdout, stderr } = await run(await fakePath("user", { uid: 1000 }));
     expect(code).toBe(1);
@@ -45,7 +45,7 @@ describe(".ci/prerequisites with go, python3, xz, openssl and qemu missing (and 
     const lines = stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^\.ci\/run: needs the Debian packages golang-go python3 xz-utils openssl qemu-user-static( libc6-arm64-cross)?( postgresql)?: install them \(sudo apt-get install golang-go python3 xz-utils openssl qemu-user-static( libc6-arm64-cross)?( postgresql)?\) or run \.ci\/run as root$/,
+      /^\.ci\/run: needs the Debian packages golang-go python3 xz-utils openssl qemu-user-static( libc6-arm64-cross)?( postgresql)?( chromium)?: install them \(sudo apt-get install golang-go python3 xz-utils openssl qemu-user-static( libc6-arm64-cross)?( postgresql)?( chromium)?\) or run \.ci\/run as root$/,
     );
   });
 
@@ -62,6 +62,6 @@ describe(".ci/prerequisites with go, python3, xz, openssl and qemu missing (and 
     expect({ code, stderr }).toEqual({ code: 0, stderr: expect.stringContaining(".ci/run: installing golang-go python3 xz-utils openssl qemu-user-static") });
     const [update, install] = (await readFile(aptLog, "utf8")).trimEnd().split("\n");
     expect(update).toBe("update -qq");
-    expect(install).toMatch(/^install -y -qq golang-go python3 xz-utils openssl qemu-user-static( libc6-arm64-cross)?( postgresql)?$/);
+    expect(install).toMatch(/^install -y -qq golang-go python3 xz-utils openssl qemu-user-static( libc6-arm64-cross)?( postgresql)?( chromium)?$/);
   });
 });

@@ -13,8 +13,12 @@ import { bearerAuth } from "hono/bearer-auth";
 /** `open`: anyone, always; `read`: a token unless `--open-reads`; `write`: a token. */
 export type Access = "open" | "read" | "write";
 
-/** Probes an orchestrator or load balancer makes without credentials. */
-const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz", "/readyz"]);
+/**
+ * Probes an orchestrator or load balancer makes without credentials, and the dashboard's pages
+ * (src/routes/ui.ts), which hold no data: they read it through the API with the tab's token.
+ */
+const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/", "/ui"]);
+const OPEN_PREFIXES: readonly string[] = ["/ui/"];
 /** POSTs that change nothing: the legacy API sends its lookups as POST. */
 const READ_POSTS: ReadonlySet<string> = new Set(["/lookup"]);
 
@@ -27,7 +31,7 @@ const READ_POSTS: ReadonlySet<string> = new Set(["/lookup"]);
 export function routeAccess(method: string, path: string): Access {
   const reads = method === "GET" || method === "HEAD" || (method === "POST" && READ_POSTS.has(path));
   if (!reads) return "write";
-  return OPEN_PATHS.has(path) ? "open" : "read";
+  return OPEN_PATHS.has(path) || OPEN_PREFIXES.some((prefix) => path.startsWith(prefix)) ? "open" : "read";
 }
 
 export interface TokenAuthOptions {
