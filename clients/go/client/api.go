@@ -1,15 +1,27 @@
-// Package client keeps a service registered with srsr, the Really Simple Service Registry,
-// and looks services up.
+// Package client is the Go client of srsr, the Really Simple Service Registry.
 //
-// It speaks srsr's original wire API (POST /register, /heartbeat, /deregister, /lookup with
-// JSON bodies) and keeps the original Go client's shape, so switching is a change of import
-// path:
+// NewRegistry speaks the v1 API, shaped as resources on one client in the manner of
+// Consul's Go API: Registration (register with metadata and a TTL, heartbeat, update
+// metadata, deregister, and KeepAlive, which does all of it in the background), Instances
+// (Get, List, Pick, Services, WaitFor) and Events (Watch, over Server-Sent Events). It takes
+// several servers (a connection failure or a 5xx moves on to the next), a bearer token and a
+// CA file. "Not found" is a value (nil, false); any other answer but a 2xx is a *StatusError.
+//
+//	registry, err := client.NewRegistry(client.Config{Servers: []string{"http://registry:4214"}})
+//	if err != nil { ... }
+//	kept := registry.Registration().KeepAlive("billing", client.RegisterOptions{Port: 8080})
+//	kept.Start() // retried in the background until the registry accepts it
+//	defer kept.Stop(context.Background())
+//
+// NewServiceRegistryClient speaks srsr's original wire API (POST /register, /heartbeat,
+// /deregister, /lookup with JSON bodies) and keeps the original Go client's shape, so
+// switching is a change of import path:
 //
 //	c := client.NewServiceRegistryClient("billing", "http://10.0.0.5:8080", "http://registry:4214")
 //	if err := c.Register(); err != nil { ... }
 //	defer c.Deregister()
 //
-// Unlike the original, the background loop notices when the registry has forgotten the
+// Unlike the original, its background loop notices when the registry has forgotten the
 // service (a restart with the memory store, an expiry after a network blip) and registers it
 // again, and backs off while the registry is unreachable. It never panics; failures go to the
 // handler set with WithErrorHandler.

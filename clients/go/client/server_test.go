@@ -22,10 +22,13 @@ type testServer struct {
 	port    int
 	timeout string
 	https   *serverTLS
-	URL     string
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	output  *lockedBuffer
+	// args are more flags, env more variables, for the server.
+	args   []string
+	env    []string
+	URL    string
+	cmd    *exec.Cmd
+	exited chan struct{}
+	output *lockedBuffer
 }
 
 // lockedBuffer collects the server's output while the test may read it.
@@ -75,6 +78,13 @@ func launchServer(port int, timeout string) (*testServer, error) {
 
 // launchServerWith is launchServer, serving HTTPS when https is not nil.
 func launchServerWith(port int, timeout string, https *serverTLS) (*testServer, error) {
+	return launch(&testServer{port: port, timeout: timeout, https: https})
+}
+
+// launch starts srsr as spec describes (port, timeout, https, args, env) and waits until it
+// answers.
+func launch(spec *testServer) (*testServer, error) {
+	port, timeout, https := spec.port, spec.timeout, spec.https
 	root, err := repoRoot()
 	if err != nil {
 		return nil, err
@@ -92,6 +102,8 @@ func launchServerWith(port int, timeout string, https *serverTLS) (*testServer, 
 		port:    port,
 		timeout: timeout,
 		https:   https,
+		args:    spec.args,
+		env:     spec.env,
 		URL:     "http://127.0.0.1:" + strconv.Itoa(port),
 		exited:  make(chan struct{}),
 		output:  &lockedBuffer{},
@@ -101,8 +113,10 @@ func launchServerWith(port int, timeout string, https *serverTLS) (*testServer, 
 		s.URL = "https://127.0.0.1:" + strconv.Itoa(port)
 		args = append(args, "--tls-cert", https.certFile, "--tls-key", https.keyFile)
 	}
+	args = append(args, spec.args...)
 	s.cmd = exec.Command(bun, args...)
 	s.cmd.Dir = root
+	s.cmd.Env = append(os.Environ(), spec.env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", bun, err)
@@ -161,12 +175,12 @@ func startServer(t *testing.T, timeout string) *testServer {
 	return s
 }
 
-// restart stops the server and starts a fresh one on the same port, so every registration
-// is forgotten (memory store).
+// restart stops the server and starts a fresh one on the same port and flags, so every
+// registration is forgotten with the memory store, and kept with SQLite.
 func (s *testServer) restart(t *testing.T) {
 	t.Helper()
 	s.stop()
-	fresh, err := launchServerWith(s.port, s.timeout, s.https)
+	fresh, err := launch(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,4 +248,10 @@ func (e *errorsOf) snapshot() []*RetryError {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return append([]*RetryError(nil), e.list...)
+}
+
+// kill ends the server with SIGKILL: no graceful shutdown, as when its machine dies.
+func (s *testServer) kill() {
+	_ = s.cmd.Process.Kill()
+	<-s.exited
 }

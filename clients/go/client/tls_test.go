@@ -23,6 +23,8 @@ import (
 type testCA struct {
 	pool              *x509.CertPool
 	certFile, keyFile string
+	// caFile is the CA's own certificate, for Config.CAFile.
+	caFile string
 }
 
 func newTestCA(t *testing.T) testCA {
@@ -70,8 +72,10 @@ func newTestCA(t *testing.T) testCA {
 		t.Fatal(err)
 	}
 
-	ca := testCA{pool: x509.NewCertPool(), certFile: filepath.Join(dir, "server.pem"), keyFile: filepath.Join(dir, "server.key")}
+	ca := testCA{pool: x509.NewCertPool(), certFile: filepath.Join(dir, "server.pem"), keyFile: filepath.Join(dir, "server.key"),
+		caFile: filepath.Join(dir, "ca.pem")}
 	ca.pool.AddCert(caCert)
+	writePEM(t, ca.caFile, "CERTIFICATE", caDER)
 	writePEM(t, ca.certFile, "CERTIFICATE", serverDER)
 	writePEM(t, ca.keyFile, "PRIVATE KEY", keyDER)
 	return ca
