@@ -36,7 +36,7 @@ import type {
   RegisterRequest,
   RegisterResponse,
   SuccessResponse,
-} from "./wire/legacy.ts";
+} from "./client/wire_types.ts";
 
 export type { Backoff } from "./client/backoff.ts";
 export type { RetryInfo, ServiceRegistryClientOptions } from "./client/options.ts";
@@ -48,7 +48,7 @@ export type { RegisterOptions, Registration } from "./client/registration.ts";
 export type { KeepAlive, KeepAliveOptions } from "./client/keep_alive.ts";
 export type { Events, RegistryEvent, WatchOptions } from "./client/events.ts";
 export type { WaitForOptions, WaitForResult } from "./client/wait_for.ts";
-export type { InstanceListResponse, ServiceListResponse, WireInstance } from "./wire/v1.ts";
+export type { ChangeEvent, InstanceListResponse, ServiceListResponse, SnapshotEvent, WireInstance } from "./client/wire_types.ts";
 
 /**
  * One service's registration with an srsr registry, plus lookups.

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ChangeEvent, InstanceListResponse, ServiceListResponse, SnapshotEvent, WireInstance } from "../wire/v1.ts";
+import type { ChangeEvent, InstanceListResponse, ServiceListResponse, SnapshotEvent, WireInstance } from "./wire_types.ts";
 import { quote, RegistryError } from "./request.ts";
 
 type Json = Record<string, unknown>;

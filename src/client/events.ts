@@ -4,11 +4,14 @@
  * connection. A dropped or ended stream is reopened with backoff and `Last-Event-ID`, so the
  * registry sends exactly the changes missed; when it no longer holds them (or restarted with
  * the memory store) it starts again with a fresh `snapshot`, which the iterator passes on.
+ * Given several nodes, a dropped stream is reopened on the next node at once, with the same
+ * `Last-Event-ID` (nodes sharing a PostgreSQL store share the index), and backs off only
+ * once every node failed in turn.
  *
  * @module
  */
 
-import type { ChangeEvent, WireInstance } from "../wire/v1.ts";
+import type { ChangeEvent, WireInstance } from "./wire_types.ts";
 import { type Backoff, backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts";
 import { decodeChange, decodeSnapshot } from "./decode.ts";
 import type { RetryInfo } from "./options.ts";
@@ -80,16 +83,19 @@ export class Events {
     const delays = { ...DEFAULT_BACKOFF, ...backoff };
     const query = new URLSearchParams();
     for (const name of names ?? []) query.append("name", name);
-    const url = this.transport.url("v1/events", query);
+    const nodes = this.transport.servers.length;
     let lastIndex = since;
     let failures = 0;
     while (!signal?.aborted) {
+      const server = this.transport.server;
+      const url = this.transport.url("v1/events", query, server);
       const connection = new AbortController();
       const abort = () => connection.abort(signal?.reason);
       signal?.addEventListener("abort", abort, { once: true });
       let failure: RegistryError;
       try {
         const body = await this.#open(url, lastIndex, connection);
+        this.transport.answered(server);
         failures = 0;
         for await (const message of readSse(body, { idleTimeout })) {
           if (message.kind !== "event") continue;
@@ -107,9 +113,11 @@ export class Events {
         connection.abort();
         signal?.removeEventListener("abort", abort);
       }
-      const retryIn = backoffDelay(failures++, delays);
+      // The next node at once (resuming with Last-Event-ID there); a backoff once every node failed in turn.
+      this.transport.failedOver(server);
+      const retryIn = ++failures % nodes === 0 ? backoffDelay(failures / nodes - 1, delays) : 0;
       onError(failure, { retryIn });
-      await sleep(retryIn, signal ?? new AbortController().signal);
+      if (retryIn > 0) await sleep(retryIn, signal ?? new AbortController().signal);
     }
   }
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { InstanceListResponse, ServiceListResponse, WireInstance } from "../wire/v1.ts";
+import type { InstanceListResponse, ServiceListResponse, WireInstance } from "./wire_types.ts";
 import { decodeInstance, decodeInstanceList, decodeServiceList } from "./decode.ts";
 import { metaQuery, segment, type Transport } from "./transport.ts";
 import { waitFor, type WaitForOptions, type WaitForResult } from "./wait_for.ts";

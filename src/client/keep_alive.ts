@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { WireInstance } from "../wire/v1.ts";
+import type { WireInstance } from "./wire_types.ts";
 import { type Backoff, backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts";
 import type { RetryInfo } from "./options.ts";
 import type { RegisterOptions, Registration } from "./registration.ts";
@@ -63,7 +63,7 @@ export class KeepAlive implements AsyncDisposable {
     return this.#instance;
   }
 
-  /** Whether the heartbeats are running (between a successful {@link start} and {@link stop}). */
+  /** Whether it is running: after a successful {@link start} or a {@link startInBackground}, until {@link stop}. */
   get running(): boolean {
     return this.#loop !== undefined;
   }
@@ -75,6 +75,14 @@ export class KeepAlive implements AsyncDisposable {
    */
   async start(): Promise<WireInstance> {
     if (this.#loop && this.#instance) return this.#instance;
+    if (this.#loop) {
+      // Still trying in the background: take over, so that one loop runs.
+      clearTimeout(this.#timer);
+      this.#loop.abort();
+      this.#loop = undefined;
+      await this.#inflight?.catch(() => {});
+      if (this.#loop) return await this.start();
+    }
     const loop = new AbortController();
     this.#loop = loop;
     try {
@@ -85,6 +93,27 @@ export class KeepAlive implements AsyncDisposable {
       if (this.#loop === loop) this.#loop = undefined;
       throw error;
     }
+  }
+
+  /**
+   * Registers in the background and keeps the instance registered, as {@link start} does, but
+   * never fails: while the registry cannot be reached (not up yet, say) or refuses, each
+   * failure goes to `onError` and the registration is retried with backoff; `onRegister` says
+   * when it succeeded. For a service that must be able to start before its registry. Does
+   * nothing when already running.
+   *
+   * @example
+   * ```ts
+   * const kept = registry.registration.keepAlive("billing", { port: 8080, onRegister: ({ id }) => console.log(`registered as ${id}`) });
+   * kept.startInBackground();
+   * ```
+   */
+  startInBackground(): void {
+    if (this.#loop) return;
+    const loop = new AbortController();
+    this.#loop = loop;
+    this.#failures = 0;
+    void this.#tick(loop);
   }
 
   /** Sends the next heartbeat now rather than at its time: after `renewIf` turned `true` again. */
@@ -123,7 +152,7 @@ export class KeepAlive implements AsyncDisposable {
 
   /** A third of the TTL: two heartbeats can be lost before the instance expires. */
   #interval(): number {
-    return ((this.#instance?.ttl ?? 30) * 1000) / 3;
+    return ((this.#instance?.ttl ?? this.options.ttl ?? 30) * 1000) / 3;
   }
 
   /** Counts `work` as in flight until it settles. */
@@ -157,12 +186,13 @@ export class KeepAlive implements AsyncDisposable {
 
   async #tick(loop: AbortController): Promise<void> {
     try {
-      if (this.options.renewIf?.() !== false) await this.#track(this.#renew(loop.signal));
+      // Not yet registered (started in the background): register whatever renewIf says.
+      if (this.#instance === undefined || this.options.renewIf?.() !== false) await this.#track(this.#renew(loop.signal));
       if (loop.signal.aborted) return;
       this.#failures = 0;
       this.#schedule(loop, this.#interval());
     } catch (error) {
-      if (loop.signal.aborted) return;
+      if (loop.signal.aborted || this.#loop !== loop) return;
       // Never wait longer than a heartbeat interval: a long backoff would expire the instance.
       const retryIn = Math.min(backoffDelay(this.#failures++, { ...DEFAULT_BACKOFF, ...this.options.backoff }), this.#interval());
       const registryError = error instanceof RegistryError ? error : new RegistryError(String(error), { cause: error });

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { WireInstance } from "../wire/v1.ts";
+import type { WireInstance } from "./wire_types.ts";
 import { decodeInstance } from "./decode.ts";
 import { KeepAlive, type KeepAliveOptions } from "./keep_alive.ts";
 import { segment, type Transport } from "./transport.ts";
@@ -70,6 +70,20 @@ export class Registration {
   async heartbeat(id: string, { signal }: { signal?: AbortSignal } = {}): Promise<WireInstance | null> {
     const answer = await this.transport.send("PUT", `v1/instances/${segment(id)}/heartbeat`, { signal, notFound: "value" });
     return answer === undefined ? null : decodeInstance(answer.body, `PUT /v1/instances/${id}/heartbeat`);
+  }
+
+  /**
+   * Changes the instance's meta as a JSON merge patch (a string sets a key, `null` removes it)
+   * and answers the instance as it now is, or `null` when the registry no longer knows it.
+   *
+   * @example
+   * ```ts
+   * await registry.registration.updateMeta(id, { version: "2.4.2", canary: null });
+   * ```
+   */
+  async updateMeta(id: string, meta: Readonly<Record<string, string | null>>, { signal }: { signal?: AbortSignal } = {}): Promise<WireInstance | null> {
+    const answer = await this.transport.send("PATCH", `v1/instances/${segment(id)}`, { body: { meta }, signal, notFound: "value" });
+    return answer === undefined ? null : decodeInstance(answer.body, `PATCH /v1/instances/${id}`);
   }
 
   /**

@@ -18,8 +18,14 @@ import type { Fetch } from "./request.ts";
 import { Transport } from "./transport.ts";
 
 export interface RegistryClientOptions {
-  /** The registry's base URL, such as `http://127.0.0.1:4214`; a path prefix is kept. */
-  server: string | URL;
+  /**
+   * The registry's base URL, such as `http://127.0.0.1:4214` (a path prefix is kept), or the
+   * base URLs of the nodes of one registry (sharing a PostgreSQL store). Calls go to one node
+   * and stay there while it answers; one that cannot be reached, times out or answers 5xx moves
+   * the call to the next. A call fails only when every node failed; the background work
+   * (keepAlive, watch, waitFor) then backs off before going round again.
+   */
+  server: string | URL | readonly (string | URL)[];
   /**
    * A bearer token, for a registry started with `--token-file` or `SRSR_TOKEN`.
    * @default undefined (no Authorization header)
@@ -62,14 +68,21 @@ export class RegistryClient {
       throw new TypeError("token: must be a non-empty string without whitespace");
     }
     if (typeof fetch !== "function") throw new TypeError("fetch: no fetch here; pass one or use Node 18 or later");
-    const transport = new Transport({ server: baseUrl(server), token, fetch, requestTimeout });
+    const servers = typeof server === "string" || server instanceof URL ? [server] : server;
+    if (!Array.isArray(servers) || servers.length === 0) throw new TypeError("server: must be a URL or a non-empty list of URLs");
+    const transport = new Transport({ servers: servers.map((one) => baseUrl(one)), token, fetch, requestTimeout });
     this.instances = new Instances(transport);
     this.registration = new Registration(transport);
     this.events = new Events(transport);
   }
 
-  /** The registry's base URL (with a trailing `/`). */
+  /** The base URL (with a trailing `/`) of the node calls go to now: the first given, until it fails. */
   get server(): URL {
     return this.instances.transport.server;
+  }
+
+  /** Every node's base URL, as given. */
+  get servers(): readonly URL[] {
+    return this.instances.transport.servers;
   }
 }

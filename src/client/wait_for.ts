@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { WireInstance } from "../wire/v1.ts";
+import type { WireInstance } from "./wire_types.ts";
 import { type Backoff, backoffDelay } from "./backoff.ts";
 import type { Instances, MetaFilter } from "./instances.ts";
 import { checkDelay, type RetryInfo } from "./options.ts";
