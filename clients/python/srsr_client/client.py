@@ -42,6 +42,7 @@ class ServiceRegistryClient:
         ssl_context: how to verify an ``https://`` registry, such as
             ``ssl.create_default_context(cafile="ca.pem")`` for one whose certificate a private CA
             signed. Default ``None``: the system's trusted CAs.
+        token: sent as ``Authorization: Bearer <token>``, for a registry started with tokens.
 
     Example::
 
@@ -62,6 +63,7 @@ class ServiceRegistryClient:
         backoff_initial: float = 1.0,
         backoff_max: float = 30.0,
         ssl_context: Optional[ssl.SSLContext] = None,
+        token: Optional[str] = None,
     ) -> None:
         if not isinstance(server_address, str) or not server_address.startswith(("http://", "https://")):
             raise ValueError(f"server_address: must be an http:// or https:// URL, got {server_address!r}")
@@ -75,7 +77,10 @@ class ServiceRegistryClient:
             raise ValueError(f"request_timeout: must be greater than 0 seconds, got {request_timeout!r}")
         if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
             raise ValueError(f"ssl_context: must be an ssl.SSLContext or None, got {ssl_context!r}")
+        if token is not None and (not isinstance(token, str) or not token or any(c in token for c in "\r\n")):
+            raise ValueError("token: must be a non-empty string on one line")
         self.server_address = server_address.rstrip("/")
+        self.token = token
         self.client_name = client_name
         self.client_address = client_address
         self.port = _port_text(port)
@@ -213,7 +218,7 @@ class ServiceRegistryClient:
         return answer.get("success") is True
 
     def _post(self, path: str, body: Mapping[str, object]) -> Dict[str, Any]:
-        return post_json(self.server_address + path, body, self.request_timeout, self.ssl_context)
+        return post_json(self.server_address + path, body, self.request_timeout, self.ssl_context, self.token)
 
     def _start(self, first_wait: float) -> None:
         stop = threading.Event()

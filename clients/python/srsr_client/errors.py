@@ -24,3 +24,9 @@ class RegistryError(Exception):
         A 4xx means the request itself is wrong (a bad name or address), which no retry fixes.
         """
         return self.status is None or self.status >= 500
+
+    @property
+    def transient(self) -> bool:
+        """Whether the same request may succeed later: :attr:`retryable`, or a 408 or 429
+        (the registry is busy or at a limit, which a deregistration elsewhere can lift)."""
+        return self.retryable or self.status in (408, 429)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import ssl
 import subprocess
@@ -11,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parents[3]
 BUN = ROOT / "node_modules" / ".bin" / "bun"
@@ -58,9 +59,18 @@ class ServerTls(NamedTuple):
 class SrsrServer:
     """One srsr process with the memory store; ``restart()`` keeps the port and forgets every id."""
 
-    def __init__(self, timeout_seconds: float, tls: Optional[ServerTls] = None) -> None:
+    def __init__(
+        self,
+        timeout_seconds: float,
+        tls: Optional[ServerTls] = None,
+        *,
+        args: Sequence[str] = (),
+        env: Optional[Mapping[str, str]] = None,
+    ) -> None:
         self.timeout_seconds = timeout_seconds
         self.tls = tls
+        self.args = list(args)
+        self.env = dict(env or {})
         self.port = free_port()
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._process: Optional["subprocess.Popen[bytes]"] = None
@@ -71,7 +81,8 @@ class SrsrServer:
         if self.tls:
             command += ["--tls-cert", self.tls.cert_file, "--tls-key", self.tls.key_file]
         self._process = subprocess.Popen(
-            command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr
+            command + self.args, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr,
+            env={**os.environ, **self.env},
         )
         if not eventually(self._answers, STARTUP_DEADLINE_SECONDS):
             self.stop()
@@ -87,6 +98,13 @@ class SrsrServer:
             self._process.kill()
             self._process.wait()
         self._process = None
+
+    def kill(self) -> None:
+        """Ends the process at once (SIGKILL), as a crashed node ends."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
 
     def restart(self) -> None:
         self.stop()
@@ -111,7 +129,24 @@ class SrsrServer:
         if self._process is not None and self._process.poll() is not None:
             raise RuntimeError(f"srsr exited with {self._process.returncode}: {self.stderr()}")
         try:
-            status, _ = self.post("/lookup", {"name": "readiness-probe"})
+            status, _ = self.request("GET", "/healthz")
         except (urllib.error.URLError, OSError):
             return False
         return status == 200
+
+    def request(
+        self, method: str, path: str, body: Any = None, raw_body: Optional[str] = None, headers: Optional[Dict[str, str]] = None
+    ) -> Tuple[int, Any]:
+        """A raw request, independent of the client under test: the status and the decoded JSON
+        body (``None`` when there is none)."""
+        data = raw_body.encode() if raw_body is not None else None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=dict(headers or {}))
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        context = self.tls.context if self.tls else None
+        try:
+            with urllib.request.urlopen(request, timeout=5, context=context) as response:
+                status, text = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read()
+        return status, json.loads(text) if text else None
