@@ -135,7 +135,9 @@ async function compile(target: string, commit: string, { outdir, minify, bytecod
   const outfile = join(outdir, fileNameOf(target));
   try {
     await Bun.build({
-      entrypoints: [join(ROOT, "main.ts")],
+      // The SQLite worker is an entrypoint of its own: that is how `new Worker` finds it inside
+      // the binary (src/runtime/bun/sqlite.ts).
+      entrypoints: [join(ROOT, "main.ts"), join(ROOT, "src/runtime/bun/sqlite_worker.ts")],
       // ESM because main.ts awaits at the top level; bytecode would otherwise default to CommonJS.
       format: "esm",
       minify,

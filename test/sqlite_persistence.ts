@@ -10,11 +10,14 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import type { OpenSqlite } from "../stores/sqlite/connection.ts";
+import { StoreUnavailableError } from "../stores/errors.ts";
+import type { OpenSqlite, SqliteConnection } from "../stores/sqlite/connection.ts";
 import { MIGRATIONS } from "../stores/sqlite/migrations.ts";
 import { openSqliteStore, type SqliteStoreOptions } from "../stores/sqlite/store.ts";
+import { WorkerConnection } from "../stores/sqlite/worker_client.ts";
 import type { Store } from "../stores/store.ts";
 import { manualClock, newInstance, plain, type Runner, storeConformance } from "./store_conformance.ts";
+import { eventually } from "./support/eventually.ts";
 
 /** Runs the conformance suite on files and `:memory:`, then the reopening cases, with `openSqlite`. */
 export function sqliteSuites(driver: string, openSqlite: OpenSqlite, runner: Runner): void {
@@ -146,7 +149,7 @@ export function sqliteSuites(driver: string, openSqlite: OpenSqlite, runner: Run
       await connection.db.run(sql.raw(`INSERT INTO instances (id, name, address, registered_at, expires_at, metadata)
         VALUES ('old-1', 'billing', 'http://10.0.0.1:80', 1000, 31000, NULL),
                ('old-2', 'billing', 'http://10.0.0.2:80', 2000, 32000, NULL)`));
-      connection.close();
+      await connection.close();
       const clock = manualClock(50_000);
       await using(file, { now: clock.now, defaultTtl: 7 }, async (store) => {
         const { index, instances } = await store.list("billing");
@@ -191,7 +194,7 @@ export function sqliteSuites(driver: string, openSqlite: OpenSqlite, runner: Run
       // A trigger that fails every history row stands in for a disk that refuses writes.
       const connection = await openSqlite(file);
       await connection.db.run(sql.raw(`CREATE TRIGGER refuse BEFORE INSERT ON changes BEGIN SELECT RAISE(FAIL, 'disk I/O error'); END`));
-      connection.close();
+      await connection.close();
       await using(file, {}, async (store) => {
         const index = store.index();
         const seen: unknown[] = [];
@@ -207,6 +210,46 @@ export function sqliteSuites(driver: string, openSqlite: OpenSqlite, runner: Run
       await using(file, {}, async (store) => {
         assert.equal(await store.get("refused"), undefined);
         assert.equal((await store.get("before"))?.id, "before");
+      });
+    });
+
+    runner.test("while the disk does not answer, reads answer, writes get a 503 in writeTimeoutMs, and a late commit is taken back", async () => {
+      const file = path();
+      let connection: SqliteConnection | undefined;
+      const capture: OpenSqlite = async (location) => (connection = await openSqlite(location));
+      // Generous, so that ordinary commits on a busy machine stay well within it.
+      const store = await open(file, { openSqlite: capture, writeTimeoutMs: 1000 });
+      let index = 0;
+      try {
+        await store.register(newInstance({ id: "kept" }));
+        await store.register(newInstance({ id: "gone" }));
+        index = store.index();
+        const seen: unknown[] = [];
+        store.subscribe((changes) => seen.push(...changes));
+        assert.ok(connection instanceof WorkerConnection);
+        // The worker blocks as a write to a frozen file system would, until released.
+        const release = connection.hold();
+        const refused = (error: unknown) => error instanceof StoreUnavailableError && /did not complete within 1000 ms/.test(error.message);
+        await assert.rejects(store.deregister("gone"), refused);
+        assert.equal((await store.get("kept"))?.id, "kept");
+        assert.equal((await store.get("gone"))?.id, "gone");
+        // Refused at once, not queued behind the stuck write: a hang here would time the test out.
+        await assert.rejects(store.register(newInstance({ id: "late" })), /an earlier write has not completed/);
+        await assert.rejects(store.ready(), /an earlier write has not completed/);
+        release();
+        await eventually(() => store.ready().then(() => true, () => false), "writes are taken again");
+        assert.equal(store.index(), index);
+        assert.deepEqual(seen, []);
+        assert.equal((await store.deregister("kept"))?.id, "kept");
+      } finally {
+        await store.close();
+      }
+      // The deregister that committed late was taken back out of the file, as its caller was told.
+      await using(file, {}, async (store) => {
+        assert.equal((await store.get("gone"))?.id, "gone");
+        assert.equal(await store.get("kept"), undefined);
+        // Its history row went too: the next change took its index.
+        assert.deepEqual((await store.changesSince(index))?.changes.map(({ type, instance }) => [type, instance.id]), [["deregister", "kept"]]);
       });
     });
   });

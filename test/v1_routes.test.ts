@@ -383,7 +383,7 @@ describe("methods and paths", () => {
       // A trigger that fails every history row stands in for a disk that refuses writes.
       const connection = await openSqlite(path);
       await connection.db.run(sql.raw("CREATE TRIGGER refuse BEFORE INSERT ON changes BEGIN SELECT RAISE(FAIL, 'disk I/O error'); END"));
-      connection.close();
+      await connection.close();
       const store = await openSqliteStore(path, { openSqlite });
       const lines: string[] = [];
       const app = createApp({ registry: new Registry(store), logger: createLogger("error", (line) => lines.push(line)) });

@@ -1,39 +1,25 @@
 /**
- * SQLite on Deno: the built-in `node:sqlite` through `drizzle-orm/sqlite-proxy`, since
- * better-sqlite3 needs a native build that Deno's npm install does not run.
+ * SQLite on Deno: the built-in `node:sqlite` (better-sqlite3 needs a native build that Deno's
+ * npm install does not run), in a worker so that the disk never holds up requests. The worker
+ * inherits srsr's permissions.
+ *
+ * The worker is a `data:` module made from the source of two self-contained functions rather
+ * than a file: `deno test` type-checks every worker file it starts, again for each (~1 s here),
+ * and the SQLite suites start one per store. tsc checks these functions where they are written.
  *
  * @module
  */
 
-import { drizzle } from "drizzle-orm/sqlite-proxy";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { OpenSqlite } from "../../../stores/sqlite/connection.ts";
+import { connectSqliteWorker, type SqliteWorker } from "../../../stores/sqlite/worker_client.ts";
+import { serveSqlite } from "../../../stores/sqlite/worker_host.ts";
+import { openNodeSqlite } from "./sqlite_worker.ts";
 
-type Value = null | number | bigint | string | Uint8Array;
+const WORKER_SOURCE = `import { DatabaseSync } from "node:sqlite";
+(${serveSqlite})(self, (path) => (${openNodeSqlite})(DatabaseSync, path));`;
+const WORKER = `data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`;
 
 export const openSqlite: OpenSqlite = (path) => {
-  const client = new DatabaseSync(path);
-  // Drizzle's prepared queries send the same SQL text each time; preparing it once keeps the
-  // batched heartbeat writes cheap.
-  const statements = new Map<string, StatementSync>();
-  const prepare = (query: string) => {
-    let statement = statements.get(query);
-    if (!statement) {
-      statement = client.prepare(query);
-      statement.setReturnArrays(true);
-      statements.set(query, statement);
-    }
-    return statement;
-  };
-  const db = drizzle(async (query, params: Value[], method) => {
-    const statement = prepare(query);
-    if (method === "run") {
-      statement.run(...params);
-      return { rows: [] };
-    }
-    // sqlite-proxy wants one row's values for "get" (undefined when there is none), else rows.
-    const rows = method === "get" ? statement.get(...params) : statement.all(...params);
-    return { rows: rows as unknown as unknown[] };
-  });
-  return { db, close: () => client.close() };
+  const worker = new Worker(WORKER, { type: "module" });
+  return connectSqliteWorker(worker as unknown as SqliteWorker, path);
 };
