@@ -18,7 +18,7 @@
 
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseBenchArgs, USAGE } from "./bench/args.ts";
 import { materializeBaseline } from "./bench/baseline.ts";
@@ -34,6 +34,8 @@ import { runWrk, type WrkResult } from "./bench/wrk.ts";
 const SERVER_CPUS = "0";
 const LOAD_CPUS = "1";
 const LOOKUP_NAMES = 100;
+/** Written by `npm run soak`; the report carries it, so a full run does not lose it. */
+const SOAK_REPORT = join(ROOT, "docs", "soak.md");
 
 /** Parses the command line before anything else runs: --help and bad usage start nothing. */
 function readSettings(args: string[]): Settings {
@@ -238,6 +240,7 @@ async function main(): Promise<void> {
     sqlite: false,
     scale: [],
     startup: [],
+    soak: existsSync(SOAK_REPORT) ? readFileSync(SOAK_REPORT, "utf8") : undefined,
     elapsedSeconds: 0,
   };
   const sqlite = sqliteAvailable();

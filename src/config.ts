@@ -48,6 +48,12 @@ export interface Config {
   maxInstances: number;
   /** Most instances of one name; a register past it is a 429. @default 10_000 */
   maxInstancesPerName: number;
+  /**
+   * Most requests with a body (all but GET, HEAD, OPTIONS) in progress at once from one client
+   * address (the socket's peer), those still sending theirs included; past it such a request
+   * is answered 429 and its connection closed. @default 256
+   */
+  maxConnectionsPerIp: number;
   /** Serve `/metrics`. @default true */
   metrics: boolean;
 }
@@ -81,6 +87,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = {
   tls: undefined,
   maxInstances: 1_000_000,
   maxInstancesPerName: 10_000,
+  maxConnectionsPerIp: 256,
   metrics: true,
 };
 
@@ -125,6 +132,11 @@ const OPTIONS = {
   "max-instances-per-name": {
     type: "string",
     variable: "SRSR_MAX_INSTANCES_PER_NAME",
+    expected: "an integer from 1 to 100000000",
+  },
+  "max-connections-per-ip": {
+    type: "string",
+    variable: "SRSR_MAX_CONNECTIONS_PER_IP",
     expected: "an integer from 1 to 100000000",
   },
   metrics: { type: "string", variable: "SRSR_METRICS", expected: "on or off" },
@@ -179,6 +191,11 @@ Options of serve:
       --max-instances-per-name <n>
                           most instances of one name (default 10000;
                           env SRSR_MAX_INSTANCES_PER_NAME)
+      --max-connections-per-ip <n>
+                          most writes (POST, PUT, PATCH, DELETE) in progress
+                          at once from one client address, bodies still
+                          arriving included (default 256;
+                          env SRSR_MAX_CONNECTIONS_PER_IP)
       --metrics <on|off>  serve Prometheus metrics at /metrics
                           (default on; env SRSR_METRICS)
   -h, --help              show this help
@@ -258,6 +275,7 @@ export function parseFlags(args: readonly string[], env: Readonly<Record<string,
       tls: tlsCert && tlsKey ? { cert: tlsCert.text, key: tlsKey.text } : undefined,
       maxInstances: read("max-instances", "count", parseCount, DEFAULT_CONFIG.maxInstances),
       maxInstancesPerName: read("max-instances-per-name", "count", parseCount, DEFAULT_CONFIG.maxInstancesPerName),
+      maxConnectionsPerIp: read("max-connections-per-ip", "count", parseCount, DEFAULT_CONFIG.maxConnectionsPerIp),
       metrics: read("metrics", "value", parseOnOff, DEFAULT_CONFIG.metrics),
     },
   };

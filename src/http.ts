@@ -23,10 +23,12 @@ export function httpError(status: ContentfulStatusCode, message: string): HTTPEx
 export const BODY_TOO_LARGE = `body: must be at most ${MAX_BODY_BYTES} bytes`;
 
 /**
- * Most bytes a runtime buffers for one request body before refusing it itself (a bare 413,
- * see src/runtime.ts). Bodies between {@link MAX_BODY_BYTES} and this get srsr's JSON 413.
+ * Most bytes a runtime buffers for one request body, declared or chunked, before refusing it
+ * itself (a bare 413, see src/runtime/<bun|deno>/serve.ts): what a half-sent body can hold.
+ * Twice {@link MAX_BODY_BYTES}, so a body somewhat over the limit still gets srsr's JSON 413
+ * naming it.
  */
-export const RUNTIME_BODY_CAP_BYTES = 1024 * 1024;
+export const RUNTIME_BODY_CAP_BYTES = 2 * MAX_BODY_BYTES;
 
 /** The error of a body whose connection closed before it all arrived. */
 export const BODY_CUT_SHORT = "body: the connection closed before the whole body arrived";

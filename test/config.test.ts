@@ -29,6 +29,7 @@ describe("parseFlags()", () => {
       tls: undefined,
       maxInstances: 1_000_000,
       maxInstancesPerName: 10_000,
+      maxConnectionsPerIp: 256,
       metrics: true,
     });
   });
@@ -62,6 +63,7 @@ describe("parseFlags()", () => {
     [["--tls-cert", "c.pem", "--tls-key", "k.pem"], { tls: { cert: "c.pem", key: "k.pem" } }],
     [["--max-instances", "5"], { maxInstances: 5 }],
     [["--max-instances-per-name", "100000000"], { maxInstancesPerName: 100_000_000 }],
+    [["--max-connections-per-ip", "16"], { maxConnectionsPerIp: 16 }],
     [["--metrics", "off"], { metrics: false }],
     [["--metrics=on"], { metrics: true }],
   ] as [string[], Partial<Config>][])("%j sets %j", (args, expected) => {
@@ -109,6 +111,7 @@ describe("parseFlags()", () => {
     [["--max-instances", "0"], '--max-instances: invalid count "0": expected an integer from 1 to 100000000'],
     [["--max-instances", "1e6"], '--max-instances: invalid count "1e6"'],
     [["--max-instances-per-name", "-3"], '--max-instances-per-name: invalid count "-3"'],
+    [["--max-connections-per-ip", "0"], '--max-connections-per-ip: invalid count "0": expected an integer from 1 to 100000000'],
     [["--metrics", "yes"], '--metrics: invalid value "yes": expected on or off'],
     [["--open-reads=1"], "--open-reads: takes no value"],
     [["--token-file"], "--token-file: missing value"],
@@ -201,6 +204,7 @@ describe("parseFlags()", () => {
       SRSR_TLS_KEY: "k.pem",
       SRSR_MAX_INSTANCES: "10",
       SRSR_MAX_INSTANCES_PER_NAME: "2",
+      SRSR_MAX_CONNECTIONS_PER_IP: "3",
       SRSR_METRICS: "off",
     };
     expect(serve([], { ...env, SRSR_TOKEN: "s3cret" })).toEqual({
@@ -220,6 +224,7 @@ describe("parseFlags()", () => {
       tls: { cert: "c.pem", key: "k.pem" },
       maxInstances: 10,
       maxInstancesPerName: 2,
+      maxConnectionsPerIp: 3,
       metrics: false,
     });
     const readme = readFileSync(join(import.meta.dir, "..", "README.md"), "utf8");

@@ -42,6 +42,16 @@ const RULES: { pattern: RegExp; kind: Kind; why: string }[] = [
   { pattern: /^curl -sN '?localhost:4214\/v1\/events/, kind: "stream", why: "Server-Sent Events" },
   { pattern: /^curl -s .*localhost:4214\//, kind: "http", why: "an API example" },
   { pattern: /^npx .*\bhello\.(ts|js)$/, kind: "client", why: "the TypeScript client's example, on Bun, Deno or Node" },
+  {
+    pattern: /^(npm run build:client && cd clients\/typescript && npm pack|npm install \S*\/srsr-client-[\d.]+\.tgz)$/,
+    kind: "skip",
+    why: "builds, packs and installs the srsr-client package: test/client_package.test.ts does each in a scratch project, then runs it on Node, Bun and Deno",
+  },
+  {
+    pattern: /^(git clone https:\/\/github\.com\/srsr-dev\/srsr \S+|cd ~\/src\/billing|go mod edit -require=github\.com\/srsr-dev\/srsr\/clients\/go@v0\.0\.0 -replace=\S+|go build \.\/\.\.\.)$/,
+    kind: "skip",
+    why: "the Go client from a checkout through a local replace: clients/go/client/readme_example_test.go builds the README's example that way in a scratch module, offline (the clone needs the network)",
+  },
   { pattern: /^curl -fLO https:\/\/github\.com\//, kind: "skip", why: "downloads a release file from GitHub: no network here" },
   { pattern: /^chmod \+x srsr-linux-amd64$/, kind: "skip", why: "makes that download executable" },
   {

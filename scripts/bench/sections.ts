@@ -68,7 +68,16 @@ export interface Sections {
   expiry?: ExpiryResult;
   watch?: WatchResult;
   postgres?: PostgresResult;
+  /** docs/soak.md (`npm run soak`), when it exists: carried into the report, which a full run rewrites. */
+  soak?: string;
   elapsedSeconds: number;
+}
+
+/** The soak report as a section of this one: its title demoted, its headings a level down. */
+export function soakSection(soak: string | undefined): string {
+  if (soak === undefined || soak.trim() === "") return "";
+  const body = soak.trim().replace(/^# .*\n+/, "").replace(/^(#+ )/gm, "#$1");
+  return ["## Soak (`npm run soak`, copied from docs/soak.md)", "", body].join("\n");
 }
 
 const SCENARIOS: Record<string, string> = {
@@ -235,5 +244,6 @@ export function renderReport(sections: Sections): string {
     expirySection(sections),
     watchSection(sections.watch),
     postgresSection(sections.postgres),
+    soakSection(sections.soak),
   ].filter((part) => part !== "").join("\n\n");
 }

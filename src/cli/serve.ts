@@ -66,6 +66,7 @@ export async function serve(config: Config, runtime: Runtime): Promise<void> {
       port: config.port,
       hostname: config.host,
       maxBodyBytes: RUNTIME_BODY_CAP_BYTES,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
       tls,
       onListenAgain: (error) => {
         logger.error("stopped accepting connections; listening again (out of file descriptors? raise ulimit -n or LimitNOFILE)", {

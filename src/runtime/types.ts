@@ -18,8 +18,17 @@ export interface Listener {
 export interface ServeOptions {
   port: number;
   hostname: string;
-  /** Request bodies past this many bytes are refused by the runtime itself with a bare 413. */
+  /**
+   * Request bodies past this many bytes, declared or chunked, are refused by the runtime
+   * adapter with a bare 413 and no more than this many are ever buffered for one request.
+   */
   maxBodyBytes: number;
+  /**
+   * Most requests that may carry a body (all but GET, HEAD, OPTIONS) in progress at once from
+   * one socket peer address, one whose body is still arriving included; past it such a request
+   * gets a 429 and its connection is closed. @default no bound
+   */
+  maxConnectionsPerIp?: number;
   /**
    * Serve HTTPS with this certificate (chain) and private key, as PEM text: read and checked
    * by the composition root, which can name the file at fault. @default undefined (HTTP)

@@ -2,6 +2,7 @@
 
 import { joinHostPort } from "../../address.ts";
 import { listenError } from "../listen_error.ts";
+import { limitPerAddress } from "../per_address.ts";
 import type { Serve } from "../types.ts";
 
 /**
@@ -19,6 +20,13 @@ export const serve: Serve = (app, options) => {
     originalRequests.set(rebuilt, request);
     return rebuilt;
   };
+  // Bun's `maxRequestBodySize` bounds what it buffers of a body, declared or chunked: past it
+  // the request gets a bare 413 and the connection is closed (test/body_limits_e2e.test.ts).
+  const fetch = limitPerAddress<Bun.Server<undefined>>(
+    options.maxConnectionsPerIp,
+    (request, server) => server.requestIP(request)?.address,
+    (request, server) => app.fetch(request.url.charCodeAt(0) === 47 ? absolute(request) : request, server),
+  );
   try {
     // Bun 1.4 with `development: false` shares a busy port unless told not to, and two
     // registries answering on one port would each hold half the registrations.
@@ -29,7 +37,7 @@ export const serve: Serve = (app, options) => {
       development: false,
       reusePort: false,
       tls: options.tls,
-      fetch: (request, server) => app.fetch(request.url.charCodeAt(0) === 47 ? absolute(request) : request, server),
+      fetch,
     });
     return { stop: () => server.stop() };
   } catch (error) {
