@@ -93,7 +93,7 @@ function suites(emulate: string[]): Suite[] {
       name: "go test",
       command: ["npm", "run", "test:go"],
       env: { GOFLAGS: `${process.env.GOFLAGS ?? ""} -v`.trim() },
-      needs: { program: "go", install: "Go 1.21 or later (Debian, Ubuntu: sudo apt-get install golang-go)" },
+      needs: { program: "go", install: "Go 1.19 or later (Debian, Ubuntu: sudo apt-get install golang-go)" },
       count: countGo,
     },
     {
