@@ -25,7 +25,7 @@ import { materializeBaseline } from "./bench/baseline.ts";
 import { METRICS_OFF_LABEL } from "./bench/metrics.ts";
 import { type ExpiryResult, type Settings, renderReport, type ScaleRow, type Sections, type StartupRow } from "./bench/sections.ts";
 import { writeReport } from "./bench/report.ts";
-import { seed } from "./bench/seed.ts";
+import { seed, type SeedOptions, UNPIPELINED } from "./bench/seed.ts";
 import { BUN, ceilingCommand, ROOT, type RunningServer, srsrCommand, startServer } from "./bench/servers.ts";
 import { postgresBench } from "./bench/postgres.ts";
 import { watch } from "./bench/watch.ts";
@@ -78,6 +78,8 @@ interface Target {
   label: string;
   command: (port: number) => string[];
   cwd?: string;
+  /** How to seed it: {@link UNPIPELINED} for a store whose writes wait on I/O. @default pipelined */
+  seedOptions?: SeedOptions;
 }
 
 /** srsr flags for every run: no per-registration log lines, no expiry during a run. */
@@ -97,8 +99,8 @@ function sqliteAvailable(): boolean {
 /** Seeds 1,000 instances over 100 names plus a pool of instances for the mix to deregister. */
 async function prepare(target: Target) {
   const server = await startServer({ cpus: SERVER_CPUS, command: target.command, cwd: target.cwd });
-  const ids = await seed(server.port, 1000, serviceName(LOOKUP_NAMES));
-  const churn = await seed(server.port, 8000, () => "churn", {}, 1000);
+  const ids = await seed(server.port, 1000, serviceName(LOOKUP_NAMES), target.seedOptions);
+  const churn = await seed(server.port, 8000, () => "churn", target.seedOptions, 1000);
   const args = {
     lookup: [namesFile],
     heartbeat: [lines(`ids-${target.label}.txt`, ids)],
@@ -166,7 +168,7 @@ async function sqliteStartup(): Promise<StartupRow[]> {
   };
   const rows = [await measure("memory, empty", srsrCommand(...SRSR_FLAGS))];
   rows.push(await measure("sqlite, new file", sqlite, async (server) => {
-    await seed(server.port, 100_000, serviceName(10_000));
+    await seed(server.port, 100_000, serviceName(10_000), UNPIPELINED);
   }));
   rows.push(await measure("sqlite, 100k instances", sqlite));
   return rows;
@@ -254,7 +256,11 @@ async function main(): Promise<void> {
   if (baseline) targets.push(baseline);
   targets.push({ label: "ceiling", command: ceilingCommand });
   if (sqlite) {
-    targets.push({ label: "srsr-sqlite", command: srsrCommand(...SRSR_FLAGS, "--store", `sqlite:${join(work, "bench.db")}`) });
+    targets.push({
+      label: "srsr-sqlite",
+      command: srsrCommand(...SRSR_FLAGS, "--store", `sqlite:${join(work, "bench.db")}`),
+      seedOptions: UNPIPELINED,
+    });
   }
   sections.sqlite = sqlite;
   if (runs("throughput")) sections.throughput = await throughput(targets);

@@ -13,7 +13,7 @@
 import postgres from "postgres";
 import { startThrowawayPostgres } from "../lib/postgres.ts";
 import { ms, ratio, rps, table, verdict } from "./report.ts";
-import { seed } from "./seed.ts";
+import { seed, UNPIPELINED } from "./seed.ts";
 import { type RunningServer, srsrCommand, startServer } from "./servers.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
@@ -42,11 +42,6 @@ export interface PostgresBenchOptions {
 const INSTANCES = 1_000;
 const NAMES = 100;
 const LAG_SAMPLES = 200;
-
-// Bun 1.4.5 never answers pipelined requests whose handler waits on I/O (a PostgreSQL round
-// trip): the memory store answers within the same tick, so the seed's pipelining works there.
-// The PostgreSQL nodes are seeded one request at a time per socket, on more sockets.
-const UNPIPELINED = { window: 1, connections: 32 };
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 

@@ -17,6 +17,15 @@ export interface SeedOptions {
   idleTimeoutMs?: number;
 }
 
+/**
+ * For a server whose writes wait on I/O (the SQLite store's worker, a PostgreSQL round trip):
+ * one request at a time per socket, on more sockets. Bun 1.4.5 never answers pipelined
+ * requests whose handler awaits I/O (oven-sh/bun#38128, open): two pipelined registers get no
+ * answer at all. The memory store answers within the tick, so pipelining works there. Real
+ * clients (fetch, Go, Python, curl, wrk) do not pipeline.
+ */
+export const UNPIPELINED: SeedOptions = { window: 1, connections: 32 };
+
 /** A unique `host:port` for instance `index`, so addresses cost what real ones would. */
 export function addressOf(index: number): string {
   return `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}:8080`;
