@@ -38,6 +38,25 @@ describe("limitPerAddress()", () => {
     expect((await again).status).toBe(200);
   });
 
+  test("names no peer while fewer than the bound are in progress, and each one once after", async () => {
+    const { handle, releases } = heldHandler();
+    const looked: string[] = [];
+    const limited = limitPerAddress(3, (request: Request) => {
+      looked.push(addressOf(request)!);
+      return addressOf(request);
+    }, handle);
+    const held = [limited(post("10.0.0.1"), undefined), limited(post("10.0.0.2"), undefined), limited(post("10.0.0.1"), undefined)];
+    expect(looked).toEqual([]);
+    // The fourth finds three in progress: theirs are named once, then its own.
+    const fourth = limited(post("10.0.0.1"), undefined);
+    expect(looked.slice(0, 3)).toEqual(["10.0.0.1", "10.0.0.2", "10.0.0.1"]);
+    const refused = await limited(post("10.0.0.1"), undefined);
+    expect(refused.status).toBe(429);
+    expect(looked.filter((address) => address === "10.0.0.2")).toHaveLength(1);
+    for (const release of releases) release();
+    await Promise.all([...held, fourth]);
+  });
+
   test("a handler that throws or answers at once frees its place", async () => {
     const limited = limitPerAddress(1, addressOf, (request: Request) => {
       if (request.headers.has("x-throw")) throw new Error("boom");
